@@ -1,0 +1,39 @@
+//! nf_tables sets and maps over netlink, with no C library.
+//!
+//! Layers, from the wire up:
+//! - [`sys`]: kernel constants.
+//! - [`attr`], [`reply`]: netlink messages and attributes, and kernel replies.
+//! - [`socket`]: the `NETLINK_NETFILTER` socket, namespaces and buffers.
+//! - [`batch`]: atomic transactions, split under the 64 KiB attribute limit.
+//! - [`datatype`], [`key`], [`verdict`]: nft types, parsed and printed as nft does.
+//! - [`set`], [`element`], [`interval`]: sets, their elements and ranges.
+//! - [`client`], [`commit`], [`query`]: the operations a caller runs.
+
+pub mod attr;
+pub mod batch;
+pub mod client;
+pub mod commit;
+pub mod datatype;
+pub mod duration;
+pub mod element;
+pub mod error;
+pub mod family;
+pub mod input;
+pub mod interval;
+pub mod kernel_error;
+pub mod key;
+pub mod names;
+pub mod query;
+pub mod reply;
+pub mod set;
+pub mod socket;
+pub mod sys;
+pub mod transaction;
+pub mod udata;
+pub mod verdict;
+
+pub use client::Client;
+pub use error::{Error, ErrorKind, Result};
+pub use family::Family;
+pub use set::SetDef;
+pub use transaction::{CommitOptions, Op, SetRef, Verb};
