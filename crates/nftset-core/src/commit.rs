@@ -1,0 +1,556 @@
+//! Building a transaction into one batch and committing it.
+//!
+//! Every element is parsed and checked before the first byte is sent, so
+//! bad input never reaches the kernel. Sets created earlier in the same
+//! transaction are referred to by their transaction id; other sets are read
+//! with `GETSET` once per transaction to learn their types.
+
+use std::collections::HashMap;
+
+use crate::batch::{Batch, ListHeader};
+use crate::client::Client;
+use crate::datatype::HostBits;
+use crate::element::{self, Element, ParseOptions, Purpose};
+use crate::error::{Error, ErrorKind, Result};
+use crate::interval::{self, Interval};
+use crate::kernel_error::{describe_batch_failure, kernel_before, BatchContext};
+use crate::names::check_name;
+use crate::set::SetDef;
+use crate::sys::*;
+use crate::transaction::{CommitOptions, CommitSummary, Op, SetRef, Verb};
+
+/// A set as the transaction sees it: read from the kernel, or created by an
+/// earlier operation of the same transaction.
+#[derive(Clone, Debug)]
+struct Resolved {
+    def: SetDef,
+    set_id: Option<u32>,
+}
+
+/// An element waiting to be written, with its index in the caller's list.
+struct Pending {
+    element: Element,
+    index: usize,
+}
+
+impl Client {
+    /// Applies `ops` as one atomic transaction: either all of them take
+    /// effect or none does.
+    pub fn commit(&mut self, ops: &[Op], options: CommitOptions) -> Result<CommitSummary> {
+        let first_seq = self.socket().take_seqs(0);
+        let mut builder = Builder {
+            batch: Batch::with_genid(first_seq, options.generation),
+            sets: HashMap::new(),
+            next_set_id: 1,
+            host_bits: if options.strict {
+                HostBits::Reject
+            } else {
+                HostBits::Mask
+            },
+            set_sizes: vec![None; ops.len()],
+        };
+        for (index, op) in ops.iter().enumerate() {
+            builder
+                .add(self, index, op)
+                .map_err(|error| error.with_operation(op.name()).with_target(&op.target()))
+                .map_err(|mut error| {
+                    error.operation_index.get_or_insert(index);
+                    error
+                })?;
+        }
+        let set_sizes = std::mem::take(&mut builder.set_sizes);
+        let batch = builder.batch.finish();
+        let count = batch.end_seq().wrapping_sub(first_seq).wrapping_add(1);
+        self.socket().take_seqs(count);
+        let summary = CommitSummary {
+            messages: batch.batch().messages().len() + 2,
+            bytes: batch.len(),
+            wire_elements: batch.batch().element_origins().len(),
+        };
+        if summary.messages == 2 {
+            return Ok(summary);
+        }
+        self.send_batch(&batch).map_err(|failure| {
+            let size_of = |operation: usize| set_sizes.get(operation).copied().flatten();
+            let context = BatchContext {
+                batch: batch.batch(),
+                ops,
+                set_size: &size_of,
+            };
+            describe_batch_failure(failure, &context)
+        })?;
+        Ok(summary)
+    }
+}
+
+struct Builder {
+    batch: Batch,
+    sets: HashMap<SetRef, Resolved>,
+    next_set_id: u32,
+    host_bits: HostBits,
+    set_sizes: Vec<Option<u32>>,
+}
+
+impl Builder {
+    fn add(&mut self, client: &mut Client, index: usize, op: &Op) -> Result<()> {
+        match op {
+            Op::CreateTable {
+                family,
+                name,
+                exclusive,
+            } => {
+                check(check_name("table", name), "table")?;
+                let flags = NLM_F_CREATE | if *exclusive { NLM_F_EXCL } else { 0 };
+                self.batch
+                    .push(NFT_MSG_NEWTABLE, flags, family.nfproto(), index, |w| {
+                        w.string(NFTA_TABLE_NAME, name);
+                        w.u32_be(NFTA_TABLE_FLAGS, 0);
+                    });
+            }
+            Op::DeleteTable {
+                family,
+                name,
+                if_exists,
+            } => {
+                check(check_name("table", name), "table")?;
+                let command = if *if_exists {
+                    NFT_MSG_DESTROYTABLE
+                } else {
+                    NFT_MSG_DELTABLE
+                };
+                self.batch.push(command, 0, family.nfproto(), index, |w| {
+                    w.string(NFTA_TABLE_NAME, name);
+                });
+                self.sets
+                    .retain(|set, _| set.family != *family || set.table != *name);
+            }
+            Op::CreateChain {
+                family,
+                table,
+                name,
+                exclusive,
+            } => {
+                check(check_name("table", table), "table")?;
+                check(check_name("chain", name), "chain")?;
+                let flags = NLM_F_CREATE | if *exclusive { NLM_F_EXCL } else { 0 };
+                self.batch
+                    .push(NFT_MSG_NEWCHAIN, flags, family.nfproto(), index, |w| {
+                        w.string(NFTA_CHAIN_TABLE, table);
+                        w.string(NFTA_CHAIN_NAME, name);
+                    });
+            }
+            Op::DeleteChain {
+                family,
+                table,
+                name,
+                if_exists,
+            } => {
+                check(check_name("table", table), "table")?;
+                check(check_name("chain", name), "chain")?;
+                let command = if *if_exists {
+                    NFT_MSG_DESTROYCHAIN
+                } else {
+                    NFT_MSG_DELCHAIN
+                };
+                self.batch.push(command, 0, family.nfproto(), index, |w| {
+                    w.string(NFTA_CHAIN_TABLE, table);
+                    w.string(NFTA_CHAIN_NAME, name);
+                });
+            }
+            Op::CreateSet { def, exclusive } => self.create_set(index, def, *exclusive)?,
+            Op::DeleteSet { set, if_exists } => {
+                check_ref(set)?;
+                let command = if *if_exists {
+                    NFT_MSG_DESTROYSET
+                } else {
+                    NFT_MSG_DELSET
+                };
+                self.batch
+                    .push(command, 0, set.family.nfproto(), index, |w| {
+                        w.string(NFTA_SET_TABLE, &set.table);
+                        w.string(NFTA_SET_NAME, &set.set);
+                    });
+                self.sets.remove(set);
+            }
+            Op::FlushSet { set } => {
+                let resolved = self.resolve(client, set)?;
+                self.batch
+                    .push(NFT_MSG_DELSETELEM, 0, set.family.nfproto(), index, |w| {
+                        w.string(NFTA_SET_ELEM_LIST_TABLE, &set.table);
+                        w.string(NFTA_SET_ELEM_LIST_SET, &set.set);
+                        if let Some(id) = resolved.set_id {
+                            w.u32_be(NFTA_SET_ELEM_LIST_SET_ID, id);
+                        }
+                    });
+            }
+            Op::Elements {
+                verb,
+                set,
+                elements,
+            } => {
+                let resolved = self.resolve(client, set)?;
+                self.set_sizes[index] = resolved.def.size;
+                let pending = self.parse(&resolved.def, *verb, elements)?;
+                self.write_elements(client, index, *verb, &resolved, pending, elements)?;
+            }
+            Op::ReplaceElements { set, elements } => {
+                let resolved = self.resolve(client, set)?;
+                self.set_sizes[index] = resolved.def.size;
+                let pending = self.parse(&resolved.def, Verb::Add, elements)?;
+                self.replace_elements(client, index, &resolved, pending)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn create_set(&mut self, index: usize, def: &SetDef, exclusive: bool) -> Result<()> {
+        check(check_name("table", &def.table), "table")?;
+        check(check_name("set", &def.name), "name")?;
+        if let Some(comment) = &def.comment {
+            check(element::check_comment(comment), "comment")?;
+        }
+        if def.key.is_none() {
+            return Err(Error::invalid_argument("type", "the set needs a key type"));
+        }
+        let mut def = def.clone();
+        def.derive_flags();
+        if def.auto_merge && !def.is_interval() {
+            return Err(Error::invalid_argument(
+                "autoMerge",
+                "auto-merge needs \"flags interval\": add interval to the set's flags",
+            ));
+        }
+        if def.auto_merge && def.is_concat_interval() {
+            return Err(Error::invalid_argument(
+                "autoMerge",
+                "auto-merge works on single-field interval sets, not on concatenations",
+            ));
+        }
+        if def.flags & NFT_SET_CONSTANT != 0 && def.has_timeout() {
+            return Err(Error::invalid_argument(
+                "flags",
+                "a constant set cannot have timeouts: drop \"constant\" or the timeout",
+            ));
+        }
+        let id = self.next_set_id;
+        self.next_set_id += 1;
+        let flags = NLM_F_CREATE | if exclusive { NLM_F_EXCL } else { 0 };
+        self.batch
+            .push(NFT_MSG_NEWSET, flags, def.family.nfproto(), index, |w| {
+                def.write_newset(w, id)
+            });
+        let set = SetRef::new(def.family, &def.table, &def.name);
+        self.sets.insert(
+            set,
+            Resolved {
+                def,
+                set_id: Some(id),
+            },
+        );
+        Ok(())
+    }
+
+    fn resolve(&mut self, client: &mut Client, set: &SetRef) -> Result<Resolved> {
+        check_ref(set)?;
+        if let Some(resolved) = self.sets.get(set) {
+            return Ok(resolved.clone());
+        }
+        let def = client.get_set(set)?;
+        let resolved = Resolved { def, set_id: None };
+        self.sets.insert(set.clone(), resolved.clone());
+        Ok(resolved)
+    }
+
+    fn parse(
+        &self,
+        def: &SetDef,
+        verb: Verb,
+        elements: &crate::input::Elements,
+    ) -> Result<Vec<Pending>> {
+        if def.key.is_none() {
+            return Err(Error::new(
+                ErrorKind::NotSupported,
+                format!(
+                    "set {} has key type 0x{:x} of {} bytes, which nftset cannot encode; use the \
+                     low-level Batch API with raw key bytes",
+                    def.name, def.key_type_id, def.key_len
+                ),
+            ));
+        }
+        let options = ParseOptions {
+            host_bits: self.host_bits,
+            key_only: matches!(verb, Verb::Delete | Verb::Destroy),
+        };
+        let mut pending = Vec::with_capacity(elements.len());
+        elements.try_for_each(|index, input| {
+            let element = element::parse(def, &input, options).map_err(|message| {
+                let shown = elements.display(index).unwrap_or_default();
+                Error::invalid_element(
+                    index,
+                    shown.clone(),
+                    format!("invalid element \"{shown}\": {message}"),
+                )
+            })?;
+            pending.push(Pending { element, index });
+            Ok::<(), Error>(())
+        })?;
+        Ok(pending)
+    }
+
+    fn header(&self, index: usize, command: u16, flags: u16, resolved: &Resolved) -> ListHeader {
+        ListHeader {
+            command,
+            flags,
+            family: resolved.def.family.nfproto(),
+            table: resolved.def.table.clone(),
+            set: resolved.def.name.clone(),
+            set_id: resolved.set_id,
+            operation: index,
+        }
+    }
+
+    fn write_elements(
+        &mut self,
+        client: &mut Client,
+        index: usize,
+        verb: Verb,
+        resolved: &Resolved,
+        mut pending: Vec<Pending>,
+        elements: &crate::input::Elements,
+    ) -> Result<()> {
+        let def = &resolved.def;
+        let (command, flags, purpose) = match verb {
+            Verb::Add => (NFT_MSG_NEWSETELEM, NLM_F_CREATE, Purpose::Write),
+            Verb::Create => (
+                NFT_MSG_NEWSETELEM,
+                NLM_F_CREATE | NLM_F_EXCL,
+                Purpose::Write,
+            ),
+            Verb::Delete => (NFT_MSG_DELSETELEM, 0, Purpose::Identify),
+            Verb::Destroy => (NFT_MSG_DESTROYSETELEM, 0, Purpose::Identify),
+        };
+        if def.is_interval() && purpose == Purpose::Write {
+            if def.auto_merge && !def.is_concat_interval() {
+                return self.merge_elements(client, index, resolved, pending);
+            }
+            check_overlaps(def, &mut pending, verb, elements)?;
+        }
+        let header = self.header(index, command, flags, resolved);
+        for item in &pending {
+            let (first, second) = element::parts(def, &item.element);
+            for part in [Some(first), second].into_iter().flatten() {
+                self.batch.push_element(&header, item.index, |w| {
+                    element::write(w, def, &item.element, part, purpose)
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds to an `auto-merge` set the way nft does: read the set, merge
+    /// overlapping and adjacent ranges, then delete the ranges a merged one
+    /// replaces and add the merged ranges, in this batch.
+    fn merge_elements(
+        &mut self,
+        client: &mut Client,
+        index: usize,
+        resolved: &Resolved,
+        pending: Vec<Pending>,
+    ) -> Result<()> {
+        let def = &resolved.def;
+        let existing = if resolved.set_id.is_some() {
+            Vec::new()
+        } else {
+            existing_ranges(client, def)?
+        };
+        let incoming: Vec<Interval> = pending
+            .iter()
+            .enumerate()
+            .map(|(position, item)| {
+                Interval::new(item.element.key.lo, item.element.key.hi, position)
+            })
+            .collect();
+        let plan = interval::merge(&existing, &incoming);
+
+        let delete = self.header(index, NFT_MSG_DELSETELEM, 0, resolved);
+        for range in &plan.remove {
+            let element = range_element(range);
+            let (first, second) = element::parts(def, &element);
+            for part in [Some(first), second].into_iter().flatten() {
+                self.batch.push_element(&delete, u32::MAX as usize, |w| {
+                    element::write(w, def, &element, part, Purpose::Identify)
+                });
+            }
+        }
+        let add = self.header(index, NFT_MSG_NEWSETELEM, NLM_F_CREATE, resolved);
+        for range in &plan.add {
+            let source = &pending[range.index];
+            let mut element = source.element.clone();
+            element.key = crate::key::KeyRange {
+                lo: range.lo,
+                hi: range.hi,
+                is_range: range.lo != range.hi,
+            };
+            let (first, second) = element::parts(def, &element);
+            for part in [Some(first), second].into_iter().flatten() {
+                self.batch.push_element(&add, source.index, |w| {
+                    element::write(w, def, &element, part, Purpose::Write)
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Changes the values of map keys: each key is removed if present and
+    /// added with its new value, in this batch.
+    fn replace_elements(
+        &mut self,
+        client: &mut Client,
+        index: usize,
+        resolved: &Resolved,
+        pending: Vec<Pending>,
+    ) -> Result<()> {
+        let def = &resolved.def;
+        let header_add = self.header(index, NFT_MSG_NEWSETELEM, NLM_F_CREATE, resolved);
+        if kernel_before(6, 3) {
+            // Without DESTROYSETELEM, delete only the keys the set holds now.
+            let present = if resolved.set_id.is_some() {
+                Vec::new()
+            } else {
+                present_keys(client, def)?
+            };
+            let header = self.header(index, NFT_MSG_DELSETELEM, 0, resolved);
+            for item in pending
+                .iter()
+                .filter(|item| present.binary_search(&item.element.key.lo).is_ok())
+            {
+                self.push_parts(&header, def, item, Purpose::Identify);
+            }
+        } else {
+            let header = self.header(index, NFT_MSG_DESTROYSETELEM, 0, resolved);
+            for item in &pending {
+                self.push_parts(&header, def, item, Purpose::Identify);
+            }
+        }
+        for item in &pending {
+            self.push_parts(&header_add, def, item, Purpose::Write);
+        }
+        Ok(())
+    }
+
+    fn push_parts(&mut self, header: &ListHeader, def: &SetDef, item: &Pending, purpose: Purpose) {
+        let (first, second) = element::parts(def, &item.element);
+        for part in [Some(first), second].into_iter().flatten() {
+            self.batch.push_element(header, item.index, |w| {
+                element::write(w, def, &item.element, part, purpose)
+            });
+        }
+    }
+}
+
+/// Rejects overlapping ranges inside one request, naming both elements,
+/// and drops exact duplicates of an add, which nft sends once.
+fn check_overlaps(
+    def: &SetDef,
+    pending: &mut Vec<Pending>,
+    verb: Verb,
+    elements: &crate::input::Elements,
+) -> Result<()> {
+    let intervals: Vec<Interval> = pending
+        .iter()
+        .enumerate()
+        .map(|(position, item)| Interval::new(item.element.key.lo, item.element.key.hi, position))
+        .collect();
+    let key_type = def.key.as_ref().expect("parsed against a typed set");
+    let overlap = if key_type.is_concat() {
+        interval::find_box_overlap(key_type, &intervals)
+    } else {
+        interval::find_overlap(&intervals)
+    };
+    if let Some((a, b)) = overlap {
+        let (first, second) = (pending[a].index, pending[b].index);
+        let first_text = elements.display(first).unwrap_or_default();
+        let second_text = elements.display(second).unwrap_or_default();
+        let mut error = Error::invalid_element(
+            second,
+            second_text.clone(),
+            format!(
+                "elements \"{first_text}\" (index {first}) and \"{second_text}\" (index {second}) \
+                 overlap; merge them, or create the set with auto-merge"
+            ),
+        );
+        error.conflict_index = Some(first);
+        error.conflict_element = Some(first_text);
+        return Err(error);
+    }
+    if verb == Verb::Add {
+        let mut seen = std::collections::HashSet::with_capacity(pending.len());
+        pending.retain(|item| seen.insert((item.element.key.lo, item.element.key.hi)));
+    }
+    Ok(())
+}
+
+fn range_element(range: &Interval) -> Element {
+    Element {
+        key: crate::key::KeyRange {
+            lo: range.lo,
+            hi: range.hi,
+            is_range: range.lo != range.hi,
+        },
+        data: None,
+        timeout_ms: None,
+        expires_ms: None,
+        comment: None,
+        counter: None,
+    }
+}
+
+fn existing_ranges(client: &mut Client, def: &SetDef) -> Result<Vec<Interval>> {
+    let mut elements = Vec::new();
+    client.dump_elements(def, |wire| {
+        match wire {
+            None => elements.clear(),
+            Some(wire) => {
+                if let Some(key) = wire.key {
+                    elements.push(interval::RbtreeElement {
+                        key,
+                        is_end: wire.is_end(),
+                        payload: (),
+                    });
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(interval::decode_rbtree(elements)
+        .into_iter()
+        .enumerate()
+        .map(|(position, range)| Interval::new(range.lo, range.hi, position))
+        .collect())
+}
+
+fn present_keys(client: &mut Client, def: &SetDef) -> Result<Vec<crate::key::KeyBuf>> {
+    let mut keys = Vec::new();
+    client.dump_elements(def, |wire| {
+        match wire {
+            None => keys.clear(),
+            Some(wire) => {
+                if let (Some(key), false) = (wire.key, wire.is_end()) {
+                    keys.push(key);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    keys.sort_unstable();
+    Ok(keys)
+}
+
+fn check(result: std::result::Result<(), String>, path: &str) -> Result<()> {
+    result.map_err(|message| Error::invalid_argument(path, message))
+}
+
+fn check_ref(set: &SetRef) -> Result<()> {
+    check(check_name("table", &set.table), "table")?;
+    check(check_name("set", &set.set), "set")
+}
