@@ -193,11 +193,11 @@ impl Builder {
                 let pending = self.parse(&resolved.def, *verb, elements)?;
                 self.write_elements(client, index, *verb, &resolved, pending, elements)?;
             }
-            Op::ReplaceElements { set, elements } => {
+            Op::UpdateElements { set, elements } => {
                 let resolved = self.resolve(client, set)?;
                 self.set_sizes[index] = resolved.def.size;
                 let pending = self.parse(&resolved.def, Verb::Add, elements)?;
-                self.replace_elements(client, index, &resolved, pending)?;
+                self.update_elements(client, index, &resolved, pending)?;
             }
         }
         Ok(())
@@ -403,7 +403,7 @@ impl Builder {
 
     /// Changes the values of map keys: each key is removed if present and
     /// added with its new value, in this batch.
-    fn replace_elements(
+    fn update_elements(
         &mut self,
         client: &mut Client,
         index: usize,

@@ -53,19 +53,28 @@ pub struct Fields {
     pub counter: Option<Counter>,
 }
 
+/// One element of a list that mixes the two forms.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// nft's element syntax.
+    Text(String),
+    /// Field by field.
+    Fields(Fields),
+}
+
 /// The elements of one operation.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Elements {
     /// nft's element syntax, one element per line. Every line is an
     /// element, so an empty line is an error.
     Lines(String),
-    /// Elements given field by field.
-    Fields(Vec<Fields>),
+    /// Elements given one by one, as text or field by field.
+    Items(Vec<Item>),
 }
 
 impl Default for Elements {
     fn default() -> Self {
-        Elements::Fields(Vec::new())
+        Elements::Items(Vec::new())
     }
 }
 
@@ -75,7 +84,7 @@ impl Elements {
         match self {
             Elements::Lines(text) if text.is_empty() => 0,
             Elements::Lines(text) => text.bytes().filter(|&b| b == b'\n').count() + 1,
-            Elements::Fields(fields) => fields.len(),
+            Elements::Items(items) => items.len(),
         }
     }
 
@@ -98,9 +107,13 @@ impl Elements {
                 }
                 Ok(())
             }
-            Elements::Fields(list) => {
-                for (index, fields) in list.iter().enumerate() {
-                    each(index, ElementInput::Fields(borrow(fields)))?;
+            Elements::Items(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    let input = match item {
+                        Item::Text(text) => ElementInput::Text(text),
+                        Item::Fields(fields) => ElementInput::Fields(borrow(fields)),
+                    };
+                    each(index, input)?;
                 }
                 Ok(())
             }
@@ -111,7 +124,10 @@ impl Elements {
     pub fn display(&self, index: usize) -> Option<String> {
         match self {
             Elements::Lines(text) => text.split('\n').nth(index).map(str::to_string),
-            Elements::Fields(list) => list.get(index).map(display_fields),
+            Elements::Items(items) => items.get(index).map(|item| match item {
+                Item::Text(text) => text.clone(),
+                Item::Fields(fields) => display_fields(fields),
+            }),
         }
     }
 }

@@ -244,7 +244,7 @@ fn explain(
         ) if quoted.is_some() => {
             format!("{} not found in set {set}", quoted.unwrap_or_default())
         }
-        (libc::ENOENT, Op::Elements { .. } | Op::ReplaceElements { .. }) if quoted.is_some() => {
+        (libc::ENOENT, Op::Elements { .. } | Op::UpdateElements { .. }) if quoted.is_some() => {
             format!(
                 "{} refers to a chain that does not exist in table {table}",
                 quoted.unwrap_or_default()
@@ -270,7 +270,7 @@ fn explain(
         }
         (libc::EEXIST, Op::Elements { .. }) if quoted.is_some() => format!(
             "{} conflicts with an existing element of set {set}: it overlaps an existing range, \
-             or the key exists with another value (use replaceElements to change a value)",
+             or the key exists with another value (use updateElements to change a value)",
             quoted.unwrap_or_default()
         ),
         (libc::EEXIST, Op::CreateSet { .. }) => format!(
@@ -298,9 +298,7 @@ fn explain(
         (libc::EBUSY, _) => {
             format!("set {set} cannot be changed now: it is constant and bound to a rule (EBUSY)")
         }
-        (libc::EOPNOTSUPP, Op::Elements { .. } | Op::ReplaceElements { .. })
-            if quoted.is_some() =>
-        {
+        (libc::EOPNOTSUPP, Op::Elements { .. } | Op::UpdateElements { .. }) if quoted.is_some() => {
             format!(
                 "{} was rejected as not supported (EOPNOTSUPP); a jump or goto must target a \
                  regular chain, not a base chain",

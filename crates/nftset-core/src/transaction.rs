@@ -140,7 +140,7 @@ pub enum Op {
     },
     /// Replace the values of existing map keys, or add the keys: each
     /// element is deleted if present and added, in the same batch.
-    ReplaceElements {
+    UpdateElements {
         /// The map.
         set: SetRef,
         /// The elements with their new values.
@@ -195,7 +195,7 @@ impl Op {
                 Verb::Delete => "delete element",
                 Verb::Destroy => "destroy element",
             },
-            Op::ReplaceElements { .. } => "replace element",
+            Op::UpdateElements { .. } => "update element",
         }
     }
 
@@ -217,14 +217,14 @@ impl Op {
             Op::DeleteSet { set, .. }
             | Op::FlushSet { set }
             | Op::Elements { set, .. }
-            | Op::ReplaceElements { set, .. } => set.target(),
+            | Op::UpdateElements { set, .. } => set.target(),
         }
     }
 
     /// The elements of an element operation.
     pub fn elements(&self) -> Option<&Elements> {
         match self {
-            Op::Elements { elements, .. } | Op::ReplaceElements { elements, .. } => Some(elements),
+            Op::Elements { elements, .. } | Op::UpdateElements { elements, .. } => Some(elements),
             _ => None,
         }
     }

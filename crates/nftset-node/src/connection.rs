@@ -1,0 +1,210 @@
+//! `NativeConnection`: one netlink connection, each call a promise that the
+//! connection's thread settles.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{Object, ToNapiValue};
+use napi::{Env, JsDeferred};
+use napi_derive::napi;
+
+use nftset_core::socket::Netns;
+use nftset_core::{Client, Error, ErrorKind};
+
+use crate::convert::*;
+use crate::errors;
+use crate::worker::Worker;
+
+type Settle<T> = Box<dyn FnOnce(Env) -> napi::Result<T> + Send>;
+
+/// Settles `deferred` on the JavaScript thread with `result`.
+fn settle<T: ToNapiValue + Send + 'static>(
+    deferred: JsDeferred<T, Settle<T>>,
+    result: Result<T, Error>,
+) {
+    deferred.resolve(Box::new(move |env| match result {
+        Ok(value) => Ok(value),
+        Err(error) => Err(errors::to_js(&env, &error)),
+    }));
+}
+
+/// Runs `work` on the connection thread and returns a promise of its result.
+pub(crate) fn spawn<'env, T, W>(
+    env: &'env Env,
+    worker: &Worker,
+    work: W,
+) -> napi::Result<Object<'env>>
+where
+    T: ToNapiValue + Send + 'static,
+    W: FnOnce(&mut Client) -> Result<T, Error> + Send + 'static,
+{
+    let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
+    worker.submit(Box::new(move |client| {
+        let result = match client {
+            Some(client) => catch_unwind(AssertUnwindSafe(|| work(client)))
+                .unwrap_or_else(|panic| Err(errors::panic_error(panic))),
+            None => Err(closed()),
+        };
+        settle(deferred, result);
+    }));
+    Ok(promise)
+}
+
+fn closed() -> Error {
+    Error::new(
+        ErrorKind::Closed,
+        "the connection is closed: open a new one with Nftables.open()",
+    )
+}
+
+/// A connection to nf_tables, with its own thread and socket.
+#[napi]
+pub struct NativeConnection {
+    worker: Arc<Worker>,
+}
+
+#[napi]
+impl NativeConnection {
+    /// Opens a connection in the current network namespace, or in `netns`
+    /// (`/run/netns/NAME` or `/proc/PID/ns/net`).
+    #[napi(ts_return_type = "Promise<NativeConnection>")]
+    pub fn open(env: &Env, netns: Option<String>) -> napi::Result<Object<'_>> {
+        open_with(env, netns, |worker, _| NativeConnection { worker })
+    }
+
+    /// Stops the connection. Calls already made still complete; later calls
+    /// fail with `ERR_CLOSED`. The socket closes when its queue is empty.
+    #[napi]
+    pub fn close(&self) {
+        self.worker.close();
+    }
+
+    /// True once `close()` was called.
+    #[napi(getter)]
+    pub fn closed(&self) -> bool {
+        self.worker.is_closed()
+    }
+
+    /// Applies operations as one atomic transaction.
+    #[napi(ts_return_type = "Promise<NativeCommitSummary>")]
+    pub fn commit<'env>(
+        &self,
+        env: &'env Env,
+        ops: Vec<NativeOp>,
+        options: Option<NativeCommitOptions>,
+    ) -> napi::Result<Object<'env>> {
+        let converted: Result<Vec<_>, Error> = ops
+            .into_iter()
+            .enumerate()
+            .map(|(i, op)| op_at(op, i))
+            .collect();
+        let options = commit_options(options);
+        spawn(env, &self.worker, move |client| {
+            let summary = client.commit(&converted?, options)?;
+            Ok(NativeCommitSummary {
+                messages: summary.messages as u32,
+                bytes: summary.bytes as f64,
+                wire_elements: summary.wire_elements as f64,
+            })
+        })
+    }
+
+    /// Reads a set's definition.
+    #[napi(ts_return_type = "Promise<NativeSetInfo>")]
+    pub fn get_set<'env>(&self, env: &'env Env, set: NativeSetRef) -> napi::Result<Object<'env>> {
+        let set = set_ref(&set);
+        spawn(env, &self.worker, move |client| {
+            Ok(set_info(&client.get_set(&set?)?))
+        })
+    }
+
+    /// Lists the sets and maps of a family, or all, optionally in one table.
+    #[napi(ts_return_type = "Promise<NativeSetInfo[]>")]
+    pub fn list_sets<'env>(
+        &self,
+        env: &'env Env,
+        family: Option<String>,
+        table: Option<String>,
+    ) -> napi::Result<Object<'env>> {
+        let family = family
+            .map(|name| crate::convert::family(&name, "family"))
+            .transpose();
+        spawn(env, &self.worker, move |client| {
+            let sets = client.list_sets(family?, table.as_deref())?;
+            Ok(sets.iter().map(set_info).collect::<Vec<_>>())
+        })
+    }
+
+    /// Lists every element of a set, spelled as nft prints them.
+    #[napi(ts_return_type = "Promise<NativeElementInfo[]>")]
+    pub fn list_elements<'env>(
+        &self,
+        env: &'env Env,
+        set: NativeSetRef,
+    ) -> napi::Result<Object<'env>> {
+        let set = set_ref(&set);
+        spawn(env, &self.worker, move |client| {
+            let (_, elements) = client.list_elements(&set?)?;
+            Ok(elements.into_iter().map(element_info).collect::<Vec<_>>())
+        })
+    }
+
+    /// Looks keys up; a missing key fails with `ENOENT` naming it.
+    #[napi(ts_return_type = "Promise<NativeElementInfo[]>")]
+    pub fn get_elements<'env>(
+        &self,
+        env: &'env Env,
+        set: NativeSetRef,
+        lines: Option<String>,
+        elements: Option<Vec<NativeElement>>,
+    ) -> napi::Result<Object<'env>> {
+        let set = set_ref(&set);
+        let keys = crate::convert::elements(lines, elements);
+        spawn(env, &self.worker, move |client| {
+            let found = client.get_elements(&set?, &keys?)?;
+            Ok(found.into_iter().map(element_info).collect::<Vec<_>>())
+        })
+    }
+
+    /// Reads the ruleset generation id.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn generation<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
+        spawn(env, &self.worker, |client| client.generation())
+    }
+}
+
+/// Starts a connection thread and returns a promise of `make(worker, portid)`.
+pub(crate) fn open_with<T, M>(env: &Env, netns: Option<String>, make: M) -> napi::Result<Object<'_>>
+where
+    T: ToNapiValue + Send + 'static,
+    M: FnOnce(Arc<Worker>, u32) -> T + Send + 'static,
+{
+    let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
+    let slot: Arc<std::sync::Mutex<Option<Arc<Worker>>>> = Arc::default();
+    let pending = Arc::clone(&slot);
+    // Hold the slot until the handle is stored: the thread's callback locks
+    // it too, so it cannot run ahead and find the slot empty.
+    let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
+    let started = Worker::start(netns.map(|path| Netns(path.into())), move |outcome| {
+        let worker = pending.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let result = match (outcome, worker) {
+            (Ok(portid), Some(worker)) => Ok(make(worker, portid)),
+            (Err(error), _) => Err(error),
+            (Ok(_), None) => Err(closed()),
+        };
+        settle(deferred, result);
+    });
+    match started {
+        Ok(worker) => *guard = Some(worker),
+        Err(error) => return Err(napi::Error::from_reason(error.message.clone())),
+    }
+    drop(guard);
+    Ok(promise)
+}
+
+fn op_at(op: NativeOp, index: usize) -> Result<nftset_core::Op, Error> {
+    crate::convert::op(op, index).map_err(|mut error| {
+        error.operation_index.get_or_insert(index);
+        error
+    })
+}

@@ -1,0 +1,15 @@
+//! Node.js binding of nftset-core, built with napi-rs.
+//!
+//! This crate only converts types and errors. Every call that talks to the
+//! kernel runs on the connection's own thread and returns a promise; see
+//! [`connection`]. The TypeScript package validates arguments with zod and
+//! wraps these classes in the public API.
+
+mod connection;
+mod convert;
+mod errors;
+mod lowlevel;
+mod worker;
+
+pub use connection::NativeConnection;
+pub use lowlevel::{handle, NativeBatch, NativeSocket};
