@@ -1,0 +1,197 @@
+import { NativeConnection } from '../native/index.js'
+import { toNative } from './elements.js'
+import { fromNative, NftsetError } from './errors.js'
+import { commitOptionsSchema, familySchema, openOptionsSchema, setRefSchema } from './schemas.js'
+import { check, Transaction } from './transaction.js'
+import type {
+  ChainRef,
+  CommitOptions,
+  CommitSummary,
+  ElementInfo,
+  ElementInput,
+  Family,
+  OpenOptions,
+  SetInfo,
+  SetRef,
+  SetSpec,
+  TableRef,
+} from './types.js'
+
+/**
+ * A connection to nf_tables in one network namespace.
+ *
+ * Every method returns a promise and does its netlink work on the
+ * connection's own thread, never on the event loop. Calls on one
+ * connection run one at a time, in the order they were made.
+ */
+export class Nftables {
+  readonly #native: NativeConnection
+
+  private constructor(native: NativeConnection) {
+    this.#native = native
+  }
+
+  /**
+   * Opens a connection. Needs `CAP_NET_ADMIN` in the target namespace for
+   * every change, and `CAP_SYS_ADMIN` over it to enter another namespace.
+   */
+  static async open(options?: OpenOptions): Promise<Nftables> {
+    const { netns } = check(openOptionsSchema, options, 'options') ?? {}
+    const native = await call(() => NativeConnection.open(netnsPath(netns)))
+    return new Nftables(native)
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#native.closed
+  }
+
+  /** Closes the connection once the calls already made are done; later calls fail with `ERR_CLOSED`. */
+  close(): void {
+    this.#native.close()
+  }
+
+  /** `nft add table` or, with `exclusive`, `nft create table`. */
+  createTable(table: TableRef, options?: { exclusive?: boolean }): Promise<CommitSummary> {
+    return this.run((tx) => tx.createTable(table, options))
+  }
+
+  /** `nft delete table` or, with `ifExists` (Linux 6.3+), `nft destroy table`. */
+  deleteTable(table: TableRef, options?: { ifExists?: boolean }): Promise<CommitSummary> {
+    return this.run((tx) => tx.deleteTable(table, options))
+  }
+
+  /** `nft add chain` of a regular chain, the target of `jump` and `goto` verdicts. */
+  createChain(chain: ChainRef, options?: { exclusive?: boolean }): Promise<CommitSummary> {
+    return this.run((tx) => tx.createChain(chain, options))
+  }
+
+  /** `nft delete chain` or, with `ifExists` (Linux 6.3+), `nft destroy chain`. */
+  deleteChain(chain: ChainRef, options?: { ifExists?: boolean }): Promise<CommitSummary> {
+    return this.run((tx) => tx.deleteChain(chain, options))
+  }
+
+  /** `nft add set` or `nft add map`; with `exclusive`, `nft create set`. */
+  createSet(spec: SetSpec, options?: { exclusive?: boolean }): Promise<CommitSummary> {
+    return this.run((tx) => tx.createSet(spec, options))
+  }
+
+  /** `nft delete set` or, with `ifExists` (Linux 6.3+), `nft destroy set`. */
+  deleteSet(set: SetRef, options?: { ifExists?: boolean }): Promise<CommitSummary> {
+    return this.run((tx) => tx.deleteSet(set, options))
+  }
+
+  /** `nft flush set`: deletes every element. */
+  flushSet(set: SetRef): Promise<CommitSummary> {
+    return this.run((tx) => tx.flushSet(set))
+  }
+
+  /** `nft add element`: elements that exist already are left as they are. */
+  addElements(set: SetRef, elements: readonly ElementInput[], options?: CommitOptions): Promise<CommitSummary> {
+    return this.run((tx) => tx.addElements(set, elements), options)
+  }
+
+  /** `nft create element`: an element that exists already fails with `EEXIST`, and nothing is added. */
+  createElements(set: SetRef, elements: readonly ElementInput[], options?: CommitOptions): Promise<CommitSummary> {
+    return this.run((tx) => tx.createElements(set, elements), options)
+  }
+
+  /** `nft delete element`: a missing element fails with `ENOENT`, and nothing is deleted. */
+  deleteElements(set: SetRef, elements: readonly ElementInput[], options?: CommitOptions): Promise<CommitSummary> {
+    return this.run((tx) => tx.deleteElements(set, elements), options)
+  }
+
+  /** `nft destroy element`: deletes the elements that exist and ignores the others (Linux 6.3+). */
+  destroyElements(set: SetRef, elements: readonly ElementInput[], options?: CommitOptions): Promise<CommitSummary> {
+    return this.run((tx) => tx.destroyElements(set, elements), options)
+  }
+
+  /** Sets the values of map keys in one batch, adding keys that are missing. */
+  updateElements(map: SetRef, elements: readonly ElementInput[], options?: CommitOptions): Promise<CommitSummary> {
+    return this.run((tx) => tx.updateElements(map, elements), options)
+  }
+
+  /**
+   * `nft get element`: returns the element holding each key; in an interval
+   * set, the range that contains it. A missing key fails with `ENOENT`
+   * naming it.
+   */
+  async getElements(set: SetRef, keys: readonly ElementInput[]): Promise<ElementInfo[]> {
+    const ref = check(setRefSchema, set, 'set')
+    const { lines, elements } = toNative(keys, 'keys')
+    return call(() => this.#native.getElements(ref, lines, elements)) as Promise<ElementInfo[]>
+  }
+
+  /** `nft list set`: every element, spelled as nft prints it; ranges in ascending order. */
+  async listElements(set: SetRef): Promise<ElementInfo[]> {
+    const ref = check(setRefSchema, set, 'set')
+    return call(() => this.#native.listElements(ref)) as Promise<ElementInfo[]>
+  }
+
+  /** `nft list set` without the elements: the set's definition. */
+  async getSet(set: SetRef): Promise<SetInfo> {
+    const ref = check(setRefSchema, set, 'set')
+    return call(() => this.#native.getSet(ref)) as Promise<SetInfo>
+  }
+
+  /** `nft list sets`: the sets and maps of every family, one family, or one table. */
+  async listSets(filter?: { family?: Family; table?: string }): Promise<SetInfo[]> {
+    const family = filter?.family === undefined ? undefined : check(familySchema, filter.family, 'family')
+    if (filter?.table !== undefined && family === undefined) {
+      throw new NftsetError('listSets needs a family when a table is given', {
+        code: 'ERR_INVALID_ARGUMENT',
+        path: 'filter.family',
+      })
+    }
+    return call(() => this.#native.listSets(family, filter?.table)) as Promise<SetInfo[]>
+  }
+
+  /** The ruleset generation id, which every committed change increments. */
+  async generation(): Promise<number> {
+    return call(() => this.#native.generation())
+  }
+
+  /**
+   * Runs several operations as one atomic batch: either all take effect or
+   * none does, and a failure names the operation and element.
+   */
+  async transaction(
+    build: (tx: Transaction) => void | Promise<void>,
+    options?: CommitOptions,
+  ): Promise<CommitSummary> {
+    const tx = new Transaction()
+    await build(tx)
+    return this.commit(tx, options)
+  }
+
+  /** Commits a transaction built with `new Transaction()`. */
+  async commit(tx: Transaction, options?: CommitOptions): Promise<CommitSummary> {
+    if (!(tx instanceof Transaction)) {
+      throw new NftsetError('commit takes a Transaction', { code: 'ERR_INVALID_ARGUMENT', path: 'tx' })
+    }
+    const opts = check(commitOptionsSchema, options, 'options')
+    return call(() => this.#native.commit(tx.ops, opts))
+  }
+
+  private async run(build: (tx: Transaction) => void, options?: CommitOptions): Promise<CommitSummary> {
+    const tx = new Transaction()
+    build(tx)
+    return this.commit(tx, options)
+  }
+}
+
+/** Turns a namespace name or process id into the path of its namespace file. */
+export function netnsPath(netns: string | number | undefined): string | undefined {
+  if (netns === undefined) return undefined
+  if (typeof netns === 'number') return `/proc/${netns}/ns/net`
+  return netns.includes('/') ? netns : `/run/netns/${netns}`
+}
+
+/** Calls into the native binding and converts its errors. */
+async function call<T>(invoke: () => Promise<T>): Promise<T> {
+  try {
+    return await invoke()
+  } catch (error) {
+    throw fromNative(error)
+  }
+}

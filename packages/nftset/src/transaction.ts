@@ -1,0 +1,122 @@
+import type { NativeOp } from '../native/index.js'
+import { toNative } from './elements.js'
+import { fromZod } from './errors.js'
+import {
+  chainRefSchema,
+  createOptionsSchema,
+  deleteOptionsSchema,
+  setRefSchema,
+  setSpecSchema,
+  tableRefSchema,
+} from './schemas.js'
+import type { ChainRef, ElementInput, SetRef, SetSpec, TableRef } from './types.js'
+
+/**
+ * Operations collected for one atomic batch. Every method validates its
+ * arguments at once and throws `NftsetError` on bad input; nothing is sent
+ * until the transaction is committed.
+ */
+export class Transaction {
+  /** The operations, in order. */
+  readonly ops: NativeOp[] = []
+
+  /** `nft add table` or, with `exclusive`, `nft create table`. */
+  createTable(table: TableRef, options?: { exclusive?: boolean }): this {
+    const { family, name } = check(tableRefSchema, table, 'table')
+    const { exclusive } = check(createOptionsSchema, options, 'options') ?? {}
+    this.ops.push({ kind: 'createTable', family, name, exclusive })
+    return this
+  }
+
+  /** `nft delete table` or, with `ifExists` (Linux 6.3+), `nft destroy table`. */
+  deleteTable(table: TableRef, options?: { ifExists?: boolean }): this {
+    const { family, name } = check(tableRefSchema, table, 'table')
+    const { ifExists } = check(deleteOptionsSchema, options, 'options') ?? {}
+    this.ops.push({ kind: 'deleteTable', family, name, ifExists })
+    return this
+  }
+
+  /** `nft add chain` of a regular chain, for `jump` and `goto` verdicts. */
+  createChain(chain: ChainRef, options?: { exclusive?: boolean }): this {
+    const { family, table, name } = check(chainRefSchema, chain, 'chain')
+    const { exclusive } = check(createOptionsSchema, options, 'options') ?? {}
+    this.ops.push({ kind: 'createChain', family, table, name, exclusive })
+    return this
+  }
+
+  /** `nft delete chain` or, with `ifExists` (Linux 6.3+), `nft destroy chain`. */
+  deleteChain(chain: ChainRef, options?: { ifExists?: boolean }): this {
+    const { family, table, name } = check(chainRefSchema, chain, 'chain')
+    const { ifExists } = check(deleteOptionsSchema, options, 'options') ?? {}
+    this.ops.push({ kind: 'deleteChain', family, table, name, ifExists })
+    return this
+  }
+
+  /** `nft add set` / `nft add map`; with `exclusive`, `nft create set`. */
+  createSet(spec: SetSpec, options?: { exclusive?: boolean }): this {
+    const def = check(setSpecSchema, spec, 'spec')
+    const { exclusive } = check(createOptionsSchema, options, 'options') ?? {}
+    this.ops.push({ kind: 'createSet', def, exclusive })
+    return this
+  }
+
+  /** `nft delete set` or, with `ifExists` (Linux 6.3+), `nft destroy set`. */
+  deleteSet(set: SetRef, options?: { ifExists?: boolean }): this {
+    const ref = check(setRefSchema, set, 'set')
+    const { ifExists } = check(deleteOptionsSchema, options, 'options') ?? {}
+    this.ops.push({ kind: 'deleteSet', set: ref, ifExists })
+    return this
+  }
+
+  /** `nft flush set`: delete every element. */
+  flushSet(set: SetRef): this {
+    this.ops.push({ kind: 'flushSet', set: check(setRefSchema, set, 'set') })
+    return this
+  }
+
+  /** `nft add element`: elements that exist already are left as they are. */
+  addElements(set: SetRef, elements: readonly ElementInput[]): this {
+    return this.elements('add', set, elements)
+  }
+
+  /** `nft create element`: an element that exists already fails with `EEXIST`. */
+  createElements(set: SetRef, elements: readonly ElementInput[]): this {
+    return this.elements('create', set, elements)
+  }
+
+  /** `nft delete element`: an element that is missing fails with `ENOENT`. */
+  deleteElements(set: SetRef, elements: readonly ElementInput[]): this {
+    return this.elements('delete', set, elements)
+  }
+
+  /** `nft destroy element`: deletes the elements that exist, ignores the others (Linux 6.3+). */
+  destroyElements(set: SetRef, elements: readonly ElementInput[]): this {
+    return this.elements('destroy', set, elements)
+  }
+
+  /**
+   * Sets the values of map keys, adding keys that are missing. nft has no
+   * verb for this: a plain add of a key with another value fails with
+   * `EEXIST`, so each key is removed and added again in this batch.
+   */
+  updateElements(map: SetRef, elements: readonly ElementInput[]): this {
+    const ref = check(setRefSchema, map, 'set')
+    this.ops.push({ kind: 'updateElements', set: ref, ...toNative(elements) })
+    return this
+  }
+
+  private elements(verb: string, set: SetRef, elements: readonly ElementInput[]): this {
+    const ref = check(setRefSchema, set, 'set')
+    this.ops.push({ kind: 'elements', verb, set: ref, ...toNative(elements) })
+    return this
+  }
+}
+
+/** Parses `value` with `schema`, or throws `NftsetError` naming `argument`. */
+export function check<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, value: unknown, argument: string): T {
+  const result = schema.safeParse(value)
+  if (!result.success) {
+    throw fromZod(result.error, value, argument)
+  }
+  return result.data
+}

@@ -1,0 +1,178 @@
+/** Table family as nft names it. */
+export type Family = 'inet' | 'ip' | 'ip6' | 'arp' | 'bridge' | 'netdev'
+
+/** Datatype of a key or map value field. */
+export type Datatype = 'ipv4_addr' | 'ipv6_addr' | 'ether_addr' | 'inet_proto' | 'inet_service' | 'mark' | 'ifname'
+
+/** Milliseconds, or nft's duration text such as `1h30m`, `10s` or `250ms`. */
+export type Duration = number | string
+
+/** A table. */
+export interface TableRef {
+  /** Table family. */
+  family: Family
+  /** Table name. */
+  name: string
+}
+
+/** A set or map inside a table. */
+export interface SetRef {
+  /** Table family. */
+  family: Family
+  /** Table name. */
+  table: string
+  /** Set or map name. */
+  set: string
+}
+
+/** A regular chain inside a table, the target of `jump` and `goto` verdicts. */
+export interface ChainRef {
+  /** Table family. */
+  family: Family
+  /** Table name. */
+  table: string
+  /** Chain name. */
+  name: string
+}
+
+/** A set or map to create, as `nft add set` or `nft add map` takes it. */
+export interface SetSpec {
+  /** Table family. */
+  family: Family
+  /** Table name. */
+  table: string
+  /** Set name. */
+  name: string
+  /** Key type: `ipv4_addr`, or a concatenation such as `ipv4_addr . inet_service`. */
+  type: string
+  /** For a map: the value type, or `verdict` for a verdict map. */
+  map?: string
+  /** Any of `constant`, `interval`, `timeout`, `dynamic`. */
+  flags?: Array<'constant' | 'interval' | 'timeout' | 'dynamic'>
+  /** Default element timeout; implies `flags timeout`. */
+  timeout?: Duration
+  /** Garbage-collection interval of expired elements; implies `flags timeout`. */
+  gcInterval?: Duration
+  /** Maximum number of elements; adding more fails with `ENFILE`. */
+  size?: number
+  /** Lookup policy: `performance` (the default) or `memory`. */
+  policy?: 'performance' | 'memory'
+  /** Merge overlapping and adjacent ranges on add, as nft's `auto-merge`; needs `flags interval`. */
+  autoMerge?: boolean
+  /** Set comment, at most 128 bytes. */
+  comment?: string
+  /** Give every element a packet and byte counter. */
+  counter?: boolean
+}
+
+/** One field value: nft's text, or a number for integer types. */
+export type Scalar = string | number
+
+/** Packet and byte counts. */
+export interface Counter {
+  /** Packets. */
+  packets: number
+  /** Bytes. */
+  bytes: number
+}
+
+/** An element given field by field. */
+export interface ElementObject {
+  /** Key: one value, or an array with one value per concatenated field. */
+  key: Scalar | Scalar[]
+  /** Map value: a typed value, an array for a concatenation, or a verdict such as `accept` or `jump CHAIN`. */
+  value?: Scalar | Scalar[]
+  /** Element timeout; the set needs `flags timeout`. */
+  timeout?: Duration
+  /** Time left before the element expires, at most its timeout. */
+  expires?: Duration
+  /** Element comment, at most 128 bytes. */
+  comment?: string
+  /** Initial counter values; the set needs `counter`. */
+  counter?: Counter
+}
+
+/**
+ * One element: nft's syntax as a string (`'192.0.2.1'`, `'10.0.0.0/8'`,
+ * `'192.0.2.1 . tcp . 443'`, `'192.0.2.1 timeout 10s : accept'`), a number
+ * for integer types, an array of concatenated fields, or an object.
+ */
+export type ElementInput = string | number | Scalar[] | ElementObject
+
+/** One element as nft prints it. */
+export interface ElementInfo {
+  /** Key: `192.0.2.1`, `10.0.0.0/8`, `1-1023`, `192.0.2.1 . tcp . 443`. */
+  key: string
+  /** Map value: `accept`, `jump CHAIN`, `0x00000010`. */
+  value?: string
+  /** Element timeout in milliseconds, when it differs from the set's default. */
+  timeout?: number
+  /** Milliseconds left before the element expires. */
+  expires?: number
+  /** Element comment. */
+  comment?: string
+  /** Counter values, for sets with counters. */
+  counter?: Counter
+}
+
+/** A set or map as the kernel reports it. */
+export interface SetInfo {
+  /** Table family. */
+  family: Family
+  /** Table name. */
+  table: string
+  /** Set name. */
+  name: string
+  /** Key type in nft's spelling, or `0x...` for a type nftset cannot decode. */
+  type: string
+  /** Map value type or `verdict`, for maps. */
+  map?: string
+  /** Flag names: `constant`, `interval`, `timeout`, `dynamic`. */
+  flags: string[]
+  /** Default element timeout in milliseconds. */
+  timeout?: number
+  /** Garbage-collection interval in milliseconds. */
+  gcInterval?: number
+  /** Maximum number of elements. */
+  size?: number
+  /** `memory` when set; absent for the default policy. */
+  policy?: string
+  /** True with nft's `auto-merge`. */
+  autoMerge: boolean
+  /** Set comment. */
+  comment?: string
+  /** True if elements have counters. */
+  counter: boolean
+  /** Kernel handle. */
+  handle?: number
+  /** Element count as the kernel backend reports it (Linux 6.16+ only). */
+  count?: number
+}
+
+/** What a committed transaction sent. */
+export interface CommitSummary {
+  /** Netlink messages, the batch begin and end included. */
+  messages: number
+  /** Bytes. */
+  bytes: number
+  /** Element nests; a range in an interval set takes two. */
+  wireElements: number
+}
+
+/** Options of a transaction. */
+export interface CommitOptions {
+  /** Reject prefixes with host bits set, such as `198.51.100.183/24`, instead of masking them as nft does. */
+  strict?: boolean
+  /** Fail with `ERR_GENERATION_CONFLICT` unless the ruleset is still at this generation (see `generation()`). */
+  generation?: number
+}
+
+/** Options of `Nftables.open()`. */
+export interface OpenOptions {
+  /**
+   * Network namespace: a path (`/run/netns/blue`, `/proc/1234/ns/net`), a
+   * name made by `ip netns add` (`blue`), or a process id. Default: the
+   * caller's namespace.
+   */
+  netns?: string | number
+}
