@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use crate::batch::{Batch, ListHeader};
 use crate::client::Client;
 use crate::datatype::HostBits;
-use crate::element::{self, Element, ParseOptions, Purpose};
+use crate::element::{self, Element, ParseOptions, Part, Purpose};
 use crate::error::{Error, ErrorKind, Result};
 use crate::interval::{self, Interval};
 use crate::kernel_error::{describe_batch_failure, kernel_before, BatchContext};
@@ -176,8 +176,9 @@ impl Builder {
                 let resolved = self.resolve(client, set)?;
                 self.batch
                     .push(NFT_MSG_DELSETELEM, 0, set.family.nfproto(), index, |w| {
-                        w.string(NFTA_SET_ELEM_LIST_TABLE, &set.table);
+                        // nft 1.0.6 writes the set name before the table here.
                         w.string(NFTA_SET_ELEM_LIST_SET, &set.set);
+                        w.string(NFTA_SET_ELEM_LIST_TABLE, &set.table);
                         if let Some(id) = resolved.set_id {
                             w.u32_be(NFTA_SET_ELEM_LIST_SET_ID, id);
                         }
@@ -190,8 +191,12 @@ impl Builder {
             } => {
                 let resolved = self.resolve(client, set)?;
                 self.set_sizes[index] = resolved.def.size;
-                let pending = self.parse(&resolved.def, *verb, elements)?;
-                self.write_elements(client, index, *verb, &resolved, pending, elements)?;
+                if resolved.def.is_interval() {
+                    let pending = self.parse(&resolved.def, *verb, elements)?;
+                    self.write_elements(client, index, *verb, &resolved, pending, elements)?;
+                } else {
+                    self.stream_elements(index, *verb, &resolved, elements)?;
+                }
             }
             Op::UpdateElements { set, elements } => {
                 let resolved = self.resolve(client, set)?;
@@ -255,7 +260,12 @@ impl Builder {
         if let Some(resolved) = self.sets.get(set) {
             return Ok(resolved.clone());
         }
-        let def = client.get_set(set)?;
+        // The set is read only to encode the elements, so a failure is
+        // reported as the caller's operation (`add element`), not `get set`.
+        let def = client.get_set(set).map_err(|mut error| {
+            error.operation = None;
+            error
+        })?;
         let resolved = Resolved { def, set_id: None };
         self.sets.insert(set.clone(), resolved.clone());
         Ok(resolved)
@@ -295,6 +305,34 @@ impl Builder {
             Ok::<(), Error>(())
         })?;
         Ok(pending)
+    }
+
+    /// Parses and writes the elements of a set without `flags interval` one
+    /// at a time, so that a large load never holds all parsed elements.
+    fn stream_elements(
+        &mut self,
+        index: usize,
+        verb: Verb,
+        resolved: &Resolved,
+        elements: &crate::input::Elements,
+    ) -> Result<()> {
+        let def = &resolved.def;
+        check_typed(def)?;
+        let (command, flags, purpose) = verb_message(verb);
+        let options = ParseOptions {
+            host_bits: self.host_bits,
+            key_only: purpose == Purpose::Identify,
+        };
+        let header = self.header(index, command, flags, resolved);
+        let batch = &mut self.batch;
+        elements.try_for_each(|position, input| {
+            let element = element::parse(def, &input, options)
+                .map_err(|message| invalid_element(elements, position, message))?;
+            batch.push_element(&header, position, |w| {
+                element::write(w, def, &element, Part::Plain, purpose)
+            });
+            Ok::<(), Error>(())
+        })
     }
 
     fn header(&self, index: usize, command: u16, flags: u16, resolved: &Resolved) -> ListHeader {
@@ -488,6 +526,49 @@ fn check_overlaps(
         pending.retain(|item| seen.insert((item.element.key.lo, item.element.key.hi)));
     }
     Ok(())
+}
+
+/// The element message, netlink flags and element content of a verb.
+fn verb_message(verb: Verb) -> (u16, u16, Purpose) {
+    match verb {
+        Verb::Add => (NFT_MSG_NEWSETELEM, NLM_F_CREATE, Purpose::Write),
+        Verb::Create => (
+            NFT_MSG_NEWSETELEM,
+            NLM_F_CREATE | NLM_F_EXCL,
+            Purpose::Write,
+        ),
+        Verb::Delete => (NFT_MSG_DELSETELEM, 0, Purpose::Identify),
+        Verb::Destroy => (NFT_MSG_DESTROYSETELEM, 0, Purpose::Identify),
+    }
+}
+
+fn check_typed(def: &SetDef) -> Result<()> {
+    if def.key.is_some() {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::NotSupported,
+        format!(
+            "set {} has key type 0x{:x} of {} bytes, which nftset cannot encode; use the \
+             low-level Batch API with raw key bytes",
+            def.name, def.key_type_id, def.key_len
+        ),
+    ))
+}
+
+fn invalid_element(elements: &crate::input::Elements, index: usize, message: String) -> Error {
+    let shown = elements.display(index).unwrap_or_default();
+    let line = elements.line(index);
+    let place = line
+        .map(|line| format!(" on line {line}"))
+        .unwrap_or_default();
+    let mut error = Error::invalid_element(
+        index,
+        shown.clone(),
+        format!("invalid element \"{shown}\"{place}: {message}"),
+    );
+    error.line = line;
+    error
 }
 
 fn range_element(range: &Interval) -> Element {

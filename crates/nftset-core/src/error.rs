@@ -95,6 +95,8 @@ pub struct ErrorInfo {
     pub element_index: Option<usize>,
     /// The failing element as the caller wrote it.
     pub element: Option<String>,
+    /// 1-based line of the failing element, for elements read from a file.
+    pub line: Option<usize>,
     /// Index of the other element, when two elements conflict.
     pub conflict_index: Option<usize>,
     /// The other element as the caller wrote it, when two elements conflict.
@@ -137,6 +139,7 @@ impl Error {
             target: None,
             element_index: None,
             element: None,
+            line: None,
             conflict_index: None,
             conflict_element: None,
             path: None,

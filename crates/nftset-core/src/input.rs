@@ -68,6 +68,12 @@ pub enum Elements {
     /// nft's element syntax, one element per line. Every line is an
     /// element, so an empty line is an error.
     Lines(String),
+    /// Like [`Elements::Lines`], split into several strings at line
+    /// boundaries, so that a caller can hand over a large list in pieces.
+    Chunks(Vec<String>),
+    /// The content of an element file: one element per line in nft's
+    /// syntax, with blank lines and `#` comments skipped.
+    File(String),
     /// Elements given one by one, as text or field by field.
     Items(Vec<Item>),
 }
@@ -82,8 +88,9 @@ impl Elements {
     /// Number of elements.
     pub fn len(&self) -> usize {
         match self {
-            Elements::Lines(text) if text.is_empty() => 0,
-            Elements::Lines(text) => text.bytes().filter(|&b| b == b'\n').count() + 1,
+            Elements::Lines(text) => line_count(text),
+            Elements::Chunks(chunks) => chunks.iter().map(|chunk| line_count(chunk)).sum(),
+            Elements::File(text) => file_lines(text).count(),
             Elements::Items(items) => items.len(),
         }
     }
@@ -100,9 +107,21 @@ impl Elements {
         mut each: impl FnMut(usize, ElementInput<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         match self {
-            Elements::Lines(text) if text.is_empty() => Ok(()),
             Elements::Lines(text) => {
-                for (index, line) in text.split('\n').enumerate() {
+                for (index, line) in lines(text).enumerate() {
+                    each(index, ElementInput::Text(line))?;
+                }
+                Ok(())
+            }
+            Elements::Chunks(chunks) => {
+                let all = chunks.iter().flat_map(|chunk| lines(chunk));
+                for (index, line) in all.enumerate() {
+                    each(index, ElementInput::Text(line))?;
+                }
+                Ok(())
+            }
+            Elements::File(text) => {
+                for (index, (_, line)) in file_lines(text).enumerate() {
                     each(index, ElementInput::Text(line))?;
                 }
                 Ok(())
@@ -123,13 +142,69 @@ impl Elements {
     /// The element at `index` as the caller wrote it, for error messages.
     pub fn display(&self, index: usize) -> Option<String> {
         match self {
-            Elements::Lines(text) => text.split('\n').nth(index).map(str::to_string),
+            Elements::Lines(text) => lines(text).nth(index).map(str::to_string),
+            Elements::Chunks(chunks) => chunks
+                .iter()
+                .flat_map(|chunk| lines(chunk))
+                .nth(index)
+                .map(str::to_string),
+            Elements::File(text) => file_lines(text)
+                .nth(index)
+                .map(|(_, line)| line.to_string()),
             Elements::Items(items) => items.get(index).map(|item| match item {
                 Item::Text(text) => text.clone(),
                 Item::Fields(fields) => display_fields(fields),
             }),
         }
     }
+
+    /// The 1-based line of element `index` in an element file.
+    pub fn line(&self, index: usize) -> Option<usize> {
+        match self {
+            Elements::File(text) => file_lines(text).nth(index).map(|(line, _)| line),
+            _ => None,
+        }
+    }
+}
+
+fn line_count(text: &str) -> usize {
+    if text.is_empty() {
+        0
+    } else {
+        text.bytes().filter(|&b| b == b'\n').count() + 1
+    }
+}
+
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut parts = text.split('\n');
+    if text.is_empty() {
+        parts.next();
+    }
+    parts
+}
+
+/// The element lines of a file with their 1-based line numbers: comments
+/// and white space removed, blank lines skipped. A `#` starts a comment at
+/// the beginning of a line or after white space, outside double quotes.
+fn file_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split('\n').enumerate().filter_map(|(number, line)| {
+        let content = strip_comment(line).trim();
+        (!content.is_empty()).then_some((number + 1, content))
+    })
+}
+
+fn strip_comment(line: &str) -> &str {
+    let mut quoted = false;
+    let mut previous_space = true;
+    for (at, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' if !quoted && previous_space => return &line[..at],
+            _ => {}
+        }
+        previous_space = c.is_whitespace();
+    }
+    line
 }
 
 fn borrow(fields: &Fields) -> ElementFields<'_> {

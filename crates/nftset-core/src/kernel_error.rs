@@ -201,6 +201,7 @@ fn describe_ack(ack: Ack, context: &BatchContext<'_>) -> Error {
     if let (Some(index), Some(shown)) = (element, shown) {
         error.element_index = Some(index);
         error.element = Some(shown);
+        error.line = op.elements().and_then(|list| list.line(index));
     }
     if destroy_unsupported(ack.errno, info.command) {
         error.kind = ErrorKind::NotSupported;

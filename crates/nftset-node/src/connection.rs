@@ -1,8 +1,9 @@
 //! `NativeConnection`: one netlink connection, each call a promise that the
 //! connection's thread settles.
 
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::{Object, ToNapiValue};
 use napi::{Env, JsDeferred};
@@ -12,6 +13,7 @@ use nftset_core::socket::Netns;
 use nftset_core::{Client, Error, ErrorKind};
 
 use crate::convert::*;
+use crate::cursor::NativeCursor;
 use crate::errors;
 use crate::worker::Worker;
 
@@ -61,6 +63,16 @@ fn closed() -> Error {
 #[napi]
 pub struct NativeConnection {
     worker: Arc<Worker>,
+    stages: Mutex<Stages>,
+    netns: Option<String>,
+}
+
+/// Element text handed over in pieces before a commit, so that no single
+/// call copies a whole large list while the event loop waits.
+#[derive(Default)]
+struct Stages {
+    next_id: u32,
+    chunks: HashMap<u32, Vec<String>>,
 }
 
 #[napi]
@@ -69,7 +81,12 @@ impl NativeConnection {
     /// (`/run/netns/NAME` or `/proc/PID/ns/net`).
     #[napi(ts_return_type = "Promise<NativeConnection>")]
     pub fn open(env: &Env, netns: Option<String>) -> napi::Result<Object<'_>> {
-        open_with(env, netns, |worker, _| NativeConnection { worker })
+        let path = netns.clone();
+        open_with(env, netns, move |worker, _| NativeConnection {
+            worker,
+            stages: Mutex::default(),
+            netns: path,
+        })
     }
 
     /// Stops the connection. Calls already made still complete; later calls
@@ -85,6 +102,35 @@ impl NativeConnection {
         self.worker.is_closed()
     }
 
+    /// Starts a staging area for element text; returns its id.
+    #[napi]
+    pub fn stage_open(&self) -> u32 {
+        let mut stages = self.stages.lock().unwrap_or_else(|e| e.into_inner());
+        stages.next_id = stages.next_id.wrapping_add(1);
+        let id = stages.next_id;
+        stages.chunks.insert(id, Vec::new());
+        id
+    }
+
+    /// Appends newline-joined elements to a staging area.
+    #[napi]
+    pub fn stage_append(&self, id: u32, chunk: String) -> napi::Result<()> {
+        let mut stages = self.stages.lock().unwrap_or_else(|e| e.into_inner());
+        let chunks = stages
+            .chunks
+            .get_mut(&id)
+            .ok_or_else(|| napi::Error::from_reason(format!("no staging area {id}")))?;
+        chunks.push(chunk);
+        Ok(())
+    }
+
+    /// Drops a staging area that will not be committed.
+    #[napi]
+    pub fn stage_discard(&self, id: u32) {
+        let mut stages = self.stages.lock().unwrap_or_else(|e| e.into_inner());
+        stages.chunks.remove(&id);
+    }
+
     /// Applies operations as one atomic transaction.
     #[napi(ts_return_type = "Promise<NativeCommitSummary>")]
     pub fn commit<'env>(
@@ -93,14 +139,21 @@ impl NativeConnection {
         ops: Vec<NativeOp>,
         options: Option<NativeCommitOptions>,
     ) -> napi::Result<Object<'env>> {
-        let converted: Result<Vec<_>, Error> = ops
-            .into_iter()
-            .enumerate()
-            .map(|(i, op)| op_at(op, i))
-            .collect();
+        let staged: Vec<Option<Vec<String>>> = {
+            let mut stages = self.stages.lock().unwrap_or_else(|e| e.into_inner());
+            ops.iter()
+                .map(|op| op.staged.and_then(|id| stages.chunks.remove(&id)))
+                .collect()
+        };
         let options = commit_options(options);
         spawn(env, &self.worker, move |client| {
-            let summary = client.commit(&converted?, options)?;
+            let converted = ops
+                .into_iter()
+                .zip(staged)
+                .enumerate()
+                .map(|(index, (op, chunks))| op_at(op, chunks, index))
+                .collect::<Result<Vec<_>, Error>>()?;
+            let summary = client.commit(&converted, options)?;
             Ok(NativeCommitSummary {
                 messages: summary.messages as u32,
                 bytes: summary.bytes as f64,
@@ -159,10 +212,31 @@ impl NativeConnection {
         elements: Option<Vec<NativeElement>>,
     ) -> napi::Result<Object<'env>> {
         let set = set_ref(&set);
-        let keys = crate::convert::elements(lines, elements);
         spawn(env, &self.worker, move |client| {
-            let found = client.get_elements(&set?, &keys?)?;
+            let keys = crate::convert::elements(Source {
+                lines,
+                list: elements,
+                ..Source::default()
+            })?;
+            let found = client.get_elements(&set?, &keys)?;
             Ok(found.into_iter().map(element_info).collect::<Vec<_>>())
+        })
+    }
+
+    /// Opens a cursor that lists the set in chunks, on a socket and thread
+    /// of its own in the same network namespace.
+    #[napi(ts_return_type = "Promise<NativeCursor>")]
+    pub fn open_cursor<'env>(
+        &self,
+        env: &'env Env,
+        set: NativeSetRef,
+    ) -> napi::Result<Object<'env>> {
+        if self.worker.is_closed() {
+            return Err(errors::to_js(env, &closed()));
+        }
+        let set = set_ref(&set).map_err(|error| errors::to_js(env, &error))?;
+        open_with(env, self.netns.clone(), move |worker, _| {
+            NativeCursor::new(worker, set)
         })
     }
 
@@ -202,8 +276,12 @@ where
     Ok(promise)
 }
 
-fn op_at(op: NativeOp, index: usize) -> Result<nftset_core::Op, Error> {
-    crate::convert::op(op, index).map_err(|mut error| {
+fn op_at(
+    op: NativeOp,
+    chunks: Option<Vec<String>>,
+    index: usize,
+) -> Result<nftset_core::Op, Error> {
+    crate::convert::op(op, chunks, index).map_err(|mut error| {
         error.operation_index.get_or_insert(index);
         error
     })

@@ -4,7 +4,7 @@
 //! checks here are the backstop and raise `ERR_INVALID_ARGUMENT` with the
 //! field's path.
 
-use napi::bindgen_prelude::Either;
+use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
 
 use nftset_core::element::Counter;
@@ -112,6 +112,13 @@ pub struct NativeOp {
     pub verb: Option<String>,
     /// Elements in nft's syntax, one per line.
     pub lines: Option<String>,
+    /// Id of elements staged with `stageAppend`, in nft's syntax, one per line.
+    pub staged: Option<u32>,
+    /// The content of an element file: nft's syntax, one element per line,
+    /// blank lines and `#` comments allowed.
+    pub text: Option<Buffer>,
+    /// Path of an element file, read on the connection thread.
+    pub file: Option<String>,
     /// Elements given field by field.
     pub elements: Option<Vec<NativeElement>>,
 }
@@ -230,13 +237,49 @@ fn counter(input: &NativeCounter, path: &str) -> Result<Counter, Error> {
     })
 }
 
-pub fn elements(
-    lines: Option<String>,
-    list: Option<Vec<NativeElement>>,
-) -> Result<Elements, Error> {
-    if let Some(lines) = lines {
+/// Where the elements of one operation come from.
+#[derive(Default)]
+pub struct Source {
+    /// One newline-joined string.
+    pub lines: Option<String>,
+    /// Newline-joined strings staged beforehand.
+    pub chunks: Option<Vec<String>>,
+    /// File content.
+    pub text: Option<Buffer>,
+    /// File path.
+    pub file: Option<String>,
+    /// Elements one by one.
+    pub list: Option<Vec<NativeElement>>,
+}
+
+/// Builds the elements of an operation. Runs on the connection thread,
+/// because it may read a file.
+pub fn elements(source: Source) -> Result<Elements, Error> {
+    if let Some(lines) = source.lines {
         return Ok(Elements::Lines(lines));
     }
+    if let Some(chunks) = source.chunks {
+        return Ok(Elements::Chunks(chunks));
+    }
+    if let Some(text) = source.text {
+        let text = String::from_utf8(text.to_vec()).map_err(|error| {
+            Error::invalid_argument(
+                "elements",
+                format!(
+                    "element text is not UTF-8 (first bad byte at offset {})",
+                    error.utf8_error().valid_up_to()
+                ),
+            )
+        })?;
+        return Ok(Elements::File(text));
+    }
+    if let Some(path) = source.file {
+        let text = std::fs::read_to_string(&path).map_err(|error| {
+            Error::invalid_argument("file", format!("cannot read element file {path}: {error}"))
+        })?;
+        return Ok(Elements::File(text));
+    }
+    let list = source.list;
     let mut out = Vec::new();
     for (index, element) in list.unwrap_or_default().iter().enumerate() {
         let path = format!("elements[{index}]");
@@ -295,14 +338,14 @@ fn duration_ms(input: &Either<String, f64>, path: &str) -> Result<u64, Error> {
 pub fn set_def(input: &NativeSetDef) -> Result<SetDef, Error> {
     let family = family(&input.family, "family")?;
     let key = KeyType::parse(&input.key_type)
-        .map_err(|message| Error::invalid_argument("type", message))?;
+        .map_err(|message| Error::invalid_argument("spec.type", message))?;
     let mut def = SetDef::new(family, &input.table, &input.name, key);
     def.data = match input.map.as_deref() {
         None => None,
         Some("verdict") => Some(MapData::Verdict),
         Some(data) => {
             Some(MapData::Value(KeyType::parse(data).map_err(|message| {
-                Error::invalid_argument("map", message)
+                Error::invalid_argument("spec.map", message)
             })?))
         }
     };
@@ -365,7 +408,7 @@ fn required<'a, T>(value: &'a Option<T>, path: &str) -> Result<&'a T, Error> {
         .ok_or_else(|| Error::invalid_argument(path, format!("{path} is required")))
 }
 
-pub fn op(input: NativeOp, index: usize) -> Result<Op, Error> {
+pub fn op(input: NativeOp, chunks: Option<Vec<String>>, index: usize) -> Result<Op, Error> {
     let at = |field: &str| format!("ops[{index}].{field}");
     let op = match input.kind.as_str() {
         "createTable" | "deleteTable" => {
@@ -418,7 +461,13 @@ pub fn op(input: NativeOp, index: usize) -> Result<Op, Error> {
         },
         "elements" | "updateElements" => {
             let set = set_ref(required(&input.set, &at("set"))?)?;
-            let elements = elements(input.lines, input.elements)?;
+            let elements = elements(Source {
+                lines: input.lines,
+                chunks,
+                text: input.text,
+                file: input.file,
+                list: input.elements,
+            })?;
             if input.kind == "updateElements" {
                 Op::UpdateElements { set, elements }
             } else {

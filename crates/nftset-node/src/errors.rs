@@ -41,6 +41,9 @@ fn build<'env>(env: &'env Env, error: &Error) -> napi::Result<Unknown<'env>> {
     if let Some(element) = &error.element {
         object.set("element", element.as_str())?;
     }
+    if let Some(line) = error.line {
+        object.set("line", line as f64)?;
+    }
     if let Some(index) = error.conflict_index {
         object.set("conflictIndex", index as f64)?;
     }

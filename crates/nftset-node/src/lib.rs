@@ -7,9 +7,11 @@
 
 mod connection;
 mod convert;
+mod cursor;
 mod errors;
 mod lowlevel;
 mod worker;
 
 pub use connection::NativeConnection;
+pub use cursor::NativeCursor;
 pub use lowlevel::{handle, NativeBatch, NativeSocket};

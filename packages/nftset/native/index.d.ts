@@ -44,6 +44,12 @@ export declare class NativeConnection {
   close(): void
   /** True once `close()` was called. */
   get closed(): boolean
+  /** Starts a staging area for element text; returns its id. */
+  stageOpen(): number
+  /** Appends newline-joined elements to a staging area. */
+  stageAppend(id: number, chunk: string): void
+  /** Drops a staging area that will not be committed. */
+  stageDiscard(id: number): void
   /** Applies operations as one atomic transaction. */
   commit(ops: Array<NativeOp>, options?: NativeCommitOptions | undefined | null): Promise<NativeCommitSummary>
   /** Reads a set's definition. */
@@ -54,8 +60,24 @@ export declare class NativeConnection {
   listElements(set: NativeSetRef): Promise<NativeElementInfo[]>
   /** Looks keys up; a missing key fails with `ENOENT` naming it. */
   getElements(set: NativeSetRef, lines?: string | undefined | null, elements?: Array<NativeElement> | undefined | null): Promise<NativeElementInfo[]>
+  /**
+   * Opens a cursor that lists the set in chunks, on a socket and thread
+   * of its own in the same network namespace.
+   */
+  openCursor(set: NativeSetRef): Promise<NativeCursor>
   /** Reads the ruleset generation id. */
   generation(): Promise<number>
+}
+
+/** A listing in progress. */
+export declare class NativeCursor {
+  /**
+   * Reads the next chunk of at least `min` elements; resolves to `null`
+   * when the listing is complete.
+   */
+  next(min: number): Promise<NativeChunk | null>
+  /** Stops the listing and releases its socket and thread. */
+  close(): Promise<void>
 }
 
 /** A raw `NETLINK_NETFILTER` socket for the low-level API. */
@@ -85,10 +107,36 @@ export declare class NativeSocket {
 /**
  * Runs the replies in `reply` through libmnl's callback convention:
  * returns 1 when more replies are expected, 0 when done (an ACK or the end
- * of a dump), and `-errno` for an error reply. A non-zero `seq` or
- * `portid` must match the replies, else `-ESRCH`.
+ * of a dump), and `-errno` for an error reply. As in libmnl, a reply from
+ * another port id than a non-zero `portid` gives `-ESRCH`, and one with
+ * another sequence number than a non-zero `seq` gives `-EPROTO`.
  */
 export declare function handle(reply: Buffer, seq: number, portid: number): number
+
+/**
+ * A chunk of elements in columns. Absent columns mean no element of the
+ * chunk has that field.
+ */
+export interface NativeChunk {
+  /** Number of elements. */
+  count: number
+  /** Keys as nft prints them, separated by NUL. */
+  keys: string
+  /** Map values, separated by NUL. */
+  values?: string
+  /** Timeouts in milliseconds; NaN where an element has none. */
+  timeouts?: Float64Array
+  /** Milliseconds left before expiry; NaN where an element has none. */
+  expires?: Float64Array
+  /** Comments, separated by NUL; `has_comment` says which are real. */
+  comments?: string
+  /** 1 where the element has a comment, else 0. */
+  hasComment?: Array<number>
+  /** Counter packets; NaN where an element has no counter. */
+  packets?: Float64Array
+  /** Counter bytes; NaN where an element has no counter. */
+  bytes?: Float64Array
+}
 
 /** Options for a whole transaction. */
 export interface NativeCommitOptions {
@@ -178,6 +226,15 @@ export interface NativeOp {
   verb?: string
   /** Elements in nft's syntax, one per line. */
   lines?: string
+  /** Id of elements staged with `stageAppend`, in nft's syntax, one per line. */
+  staged?: number
+  /**
+   * The content of an element file: nft's syntax, one element per line,
+   * blank lines and `#` comments allowed.
+   */
+  text?: Buffer
+  /** Path of an element file, read on the connection thread. */
+  file?: string
   /** Elements given field by field. */
   elements?: Array<NativeElement>
 }

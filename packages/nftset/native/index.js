@@ -837,5 +837,6 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeBatch = nativeBinding.NativeBatch
 module.exports.NativeConnection = nativeBinding.NativeConnection
+module.exports.NativeCursor = nativeBinding.NativeCursor
 module.exports.NativeSocket = nativeBinding.NativeSocket
 module.exports.handle = nativeBinding.handle

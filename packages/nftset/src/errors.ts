@@ -140,7 +140,7 @@ export function fromZod(error: ZodError, input: unknown, argument: string): Nfts
     }
     return undefined
   }, input)
-  const elementMatch = /^elements\[(\d+)\]/.exec(pathText)
+  const elementMatch = /^(?:elements|keys)\[(\d+)\]/.exec(pathText)
   const code = elementMatch ? 'ERR_INVALID_ELEMENT' : 'ERR_INVALID_ARGUMENT'
   const shown = describe(value)
   const message = `invalid ${pathText}: ${issue.message} (got ${shown})`

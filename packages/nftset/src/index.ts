@@ -19,6 +19,7 @@ export type {
   ElementInfo,
   ElementInput,
   ElementObject,
+  ElementSource,
   Family,
   OpenOptions,
   Scalar,

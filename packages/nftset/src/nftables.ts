@@ -1,7 +1,7 @@
-import { NativeConnection } from '../native/index.js'
-import { toNative } from './elements.js'
+import { NativeConnection, type NativeChunk, type NativeCursor } from '../native/index.js'
+import { toNativeNow } from './elements.js'
 import { fromNative, NftsetError } from './errors.js'
-import { commitOptionsSchema, familySchema, openOptionsSchema, setRefSchema } from './schemas.js'
+import { chunkOptionsSchema, commitOptionsSchema, familySchema, openOptionsSchema, setRefSchema } from './schemas.js'
 import { check, Transaction } from './transaction.js'
 import type {
   ChainRef,
@@ -9,6 +9,7 @@ import type {
   CommitSummary,
   ElementInfo,
   ElementInput,
+  ElementSource,
   Family,
   OpenOptions,
   SetInfo,
@@ -87,27 +88,27 @@ export class Nftables {
   }
 
   /** `nft add element`: elements that exist already are left as they are. */
-  addElements(set: SetRef, elements: readonly ElementInput[], options?: CommitOptions): Promise<CommitSummary> {
+  addElements(set: SetRef, elements: ElementSource, options?: CommitOptions): Promise<CommitSummary> {
     return this.run((tx) => tx.addElements(set, elements), options)
   }
 
   /** `nft create element`: an element that exists already fails with `EEXIST`, and nothing is added. */
-  createElements(set: SetRef, elements: readonly ElementInput[], options?: CommitOptions): Promise<CommitSummary> {
+  createElements(set: SetRef, elements: ElementSource, options?: CommitOptions): Promise<CommitSummary> {
     return this.run((tx) => tx.createElements(set, elements), options)
   }
 
   /** `nft delete element`: a missing element fails with `ENOENT`, and nothing is deleted. */
-  deleteElements(set: SetRef, elements: readonly ElementInput[], options?: CommitOptions): Promise<CommitSummary> {
+  deleteElements(set: SetRef, elements: ElementSource, options?: CommitOptions): Promise<CommitSummary> {
     return this.run((tx) => tx.deleteElements(set, elements), options)
   }
 
   /** `nft destroy element`: deletes the elements that exist and ignores the others (Linux 6.3+). */
-  destroyElements(set: SetRef, elements: readonly ElementInput[], options?: CommitOptions): Promise<CommitSummary> {
+  destroyElements(set: SetRef, elements: ElementSource, options?: CommitOptions): Promise<CommitSummary> {
     return this.run((tx) => tx.destroyElements(set, elements), options)
   }
 
   /** Sets the values of map keys in one batch, adding keys that are missing. */
-  updateElements(map: SetRef, elements: readonly ElementInput[], options?: CommitOptions): Promise<CommitSummary> {
+  updateElements(map: SetRef, elements: ElementSource, options?: CommitOptions): Promise<CommitSummary> {
     return this.run((tx) => tx.updateElements(map, elements), options)
   }
 
@@ -118,14 +119,84 @@ export class Nftables {
    */
   async getElements(set: SetRef, keys: readonly ElementInput[]): Promise<ElementInfo[]> {
     const ref = check(setRefSchema, set, 'set')
-    const { lines, elements } = toNative(keys, 'keys')
+    const { lines, elements } = toNativeNow(keys, 'keys')
     return call(() => this.#native.getElements(ref, lines, elements)) as Promise<ElementInfo[]>
   }
 
-  /** `nft list set`: every element, spelled as nft prints it; ranges in ascending order. */
+  /**
+   * `nft list set`: every element, spelled as nft prints it; ranges of
+   * interval sets in ascending order. The listing is read again, up to
+   * three times, when the set changes while it is read.
+   */
   async listElements(set: SetRef): Promise<ElementInfo[]> {
+    for (let attempt = 1; ; attempt++) {
+      const all: ElementInfo[] = []
+      try {
+        for await (const chunk of this.chunks(set)) {
+          for (const element of chunk) all.push(element)
+        }
+        return all
+      } catch (error) {
+        if (!(error instanceof NftsetError && error.code === 'ERR_INTERRUPTED') || attempt === 3) {
+          throw error
+        }
+      }
+    }
+  }
+
+  /**
+   * Streams the elements of a set, one at a time, with memory bounded by
+   * `chunkSize` whatever the size of the set. The listing runs on a socket
+   * of its own, so other calls on this connection go on meanwhile. A set
+   * that changes while it is listed fails with `ERR_INTERRUPTED`.
+   */
+  async *elements(set: SetRef, options?: { chunkSize?: number }): AsyncGenerator<ElementInfo, void, undefined> {
+    for await (const chunk of this.chunks(set, options)) {
+      yield* chunk
+    }
+  }
+
+  /** Like `elements()`, one array of up to about `chunkSize` elements at a time. */
+  async *chunks(set: SetRef, options?: { chunkSize?: number }): AsyncGenerator<ElementInfo[], void, undefined> {
     const ref = check(setRefSchema, set, 'set')
-    return call(() => this.#native.listElements(ref)) as Promise<ElementInfo[]>
+    const { chunkSize } = check(chunkOptionsSchema, options, 'options') ?? {}
+    const cursor: NativeCursor = await call(() => this.#native.openCursor(ref))
+    let done = false
+    try {
+      for (;;) {
+        const chunk = await call(() => cursor.next(chunkSize ?? 8192))
+        if (chunk === null) {
+          done = true
+          return
+        }
+        yield fromColumns(chunk)
+      }
+    } finally {
+      if (!done) {
+        await cursor.close().catch(() => undefined)
+      } else {
+        void cursor.close().catch(() => undefined)
+      }
+    }
+  }
+
+  /**
+   * Counts the elements of a set; a range of an interval set counts once.
+   * Reads the whole set, but builds no element objects.
+   */
+  async countElements(set: SetRef): Promise<number> {
+    const ref = check(setRefSchema, set, 'set')
+    const cursor: NativeCursor = await call(() => this.#native.openCursor(ref))
+    let count = 0
+    try {
+      for (;;) {
+        const chunk = await call(() => cursor.next(65536))
+        if (chunk === null) return count
+        count += chunk.count
+      }
+    } finally {
+      await cursor.close().catch(() => undefined)
+    }
   }
 
   /** `nft list set` without the elements: the set's definition. */
@@ -170,7 +241,11 @@ export class Nftables {
       throw new NftsetError('commit takes a Transaction', { code: 'ERR_INVALID_ARGUMENT', path: 'tx' })
     }
     const opts = check(commitOptionsSchema, options, 'options')
-    return call(() => this.#native.commit(tx.ops, opts))
+    if (this.#native.closed) {
+      throw new NftsetError('the connection is closed: open a new one with Nftables.open()', { code: 'ERR_CLOSED' })
+    }
+    const ops = await tx.prepare(this.#native)
+    return call(() => this.#native.commit(ops, opts))
   }
 
   private async run(build: (tx: Transaction) => void, options?: CommitOptions): Promise<CommitSummary> {
@@ -186,6 +261,32 @@ export function netnsPath(netns: string | number | undefined): string | undefine
   if (typeof netns === 'number') return `/proc/${netns}/ns/net`
   return netns.includes('/') ? netns : `/run/netns/${netns}`
 }
+
+/** Builds element objects from the columns of a native chunk. */
+function fromColumns(chunk: NativeChunk): ElementInfo[] {
+  const keys = chunk.count === 0 ? [] : chunk.keys.split(SEPARATOR)
+  const values = chunk.values?.split(SEPARATOR)
+  const comments = chunk.comments?.split(SEPARATOR)
+  const out: ElementInfo[] = new Array(keys.length)
+  for (let index = 0; index < keys.length; index++) {
+    const element: ElementInfo = { key: keys[index] }
+    if (values !== undefined) element.value = values[index]
+    const timeout = chunk.timeouts?.[index]
+    if (timeout !== undefined && !Number.isNaN(timeout)) element.timeout = timeout
+    const expires = chunk.expires?.[index]
+    if (expires !== undefined && !Number.isNaN(expires)) element.expires = expires
+    if (comments !== undefined && chunk.hasComment?.[index] === 1) element.comment = comments[index]
+    const packets = chunk.packets?.[index]
+    if (packets !== undefined && !Number.isNaN(packets)) {
+      element.counter = { packets, bytes: chunk.bytes![index] }
+    }
+    out[index] = element
+  }
+  return out
+}
+
+/** Separates the entries of a native chunk's text columns. */
+const SEPARATOR = '\0'
 
 /** Calls into the native binding and converts its errors. */
 async function call<T>(invoke: () => Promise<T>): Promise<T> {

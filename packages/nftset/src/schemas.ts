@@ -152,3 +152,7 @@ export const commitOptionsSchema = z
 export const deleteOptionsSchema = z.strictObject({ ifExists: z.boolean().optional() }).optional()
 
 export const createOptionsSchema = z.strictObject({ exclusive: z.boolean().optional() }).optional()
+
+export const chunkOptionsSchema = z
+  .strictObject({ chunkSize: z.number().int().min(1).max(1 << 20).optional() })
+  .optional()

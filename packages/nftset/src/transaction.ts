@@ -1,5 +1,5 @@
-import type { NativeOp } from '../native/index.js'
-import { toNative } from './elements.js'
+import type { NativeConnection, NativeOp } from '../native/index.js'
+import { checkSource, toNative } from './elements.js'
 import { fromZod } from './errors.js'
 import {
   chainRefSchema,
@@ -9,22 +9,48 @@ import {
   setSpecSchema,
   tableRefSchema,
 } from './schemas.js'
-import type { ChainRef, ElementInput, SetRef, SetSpec, TableRef } from './types.js'
+import type { ChainRef, ElementSource, SetRef, SetSpec, TableRef } from './types.js'
+
+/** An operation and, for element operations, where its elements come from. */
+interface Entry {
+  op: NativeOp
+  source?: ElementSource
+}
 
 /**
  * Operations collected for one atomic batch. Every method validates its
- * arguments at once and throws `NftsetError` on bad input; nothing is sent
- * until the transaction is committed.
+ * arguments at once and throws `NftsetError` on bad input; elements are
+ * checked when the transaction is committed, and nothing is sent before.
  */
 export class Transaction {
-  /** The operations, in order. */
-  readonly ops: NativeOp[] = []
+  readonly #entries: Entry[] = []
+
+  /** Number of operations collected. */
+  get size(): number {
+    return this.#entries.length
+  }
+
+  /** Converts every operation for the native binding, elements included. */
+  async prepare(native: NativeConnection): Promise<NativeOp[]> {
+    const ops: NativeOp[] = []
+    try {
+      for (const { op, source } of this.#entries) {
+        ops.push(source === undefined ? op : { ...op, ...(await toNative(native, source)) })
+      }
+    } catch (error) {
+      for (const op of ops) {
+        if (op.staged !== undefined) native.stageDiscard(op.staged)
+      }
+      throw error
+    }
+    return ops
+  }
 
   /** `nft add table` or, with `exclusive`, `nft create table`. */
   createTable(table: TableRef, options?: { exclusive?: boolean }): this {
     const { family, name } = check(tableRefSchema, table, 'table')
     const { exclusive } = check(createOptionsSchema, options, 'options') ?? {}
-    this.ops.push({ kind: 'createTable', family, name, exclusive })
+    this.#push({ kind: 'createTable', family, name, exclusive })
     return this
   }
 
@@ -32,7 +58,7 @@ export class Transaction {
   deleteTable(table: TableRef, options?: { ifExists?: boolean }): this {
     const { family, name } = check(tableRefSchema, table, 'table')
     const { ifExists } = check(deleteOptionsSchema, options, 'options') ?? {}
-    this.ops.push({ kind: 'deleteTable', family, name, ifExists })
+    this.#push({ kind: 'deleteTable', family, name, ifExists })
     return this
   }
 
@@ -40,7 +66,7 @@ export class Transaction {
   createChain(chain: ChainRef, options?: { exclusive?: boolean }): this {
     const { family, table, name } = check(chainRefSchema, chain, 'chain')
     const { exclusive } = check(createOptionsSchema, options, 'options') ?? {}
-    this.ops.push({ kind: 'createChain', family, table, name, exclusive })
+    this.#push({ kind: 'createChain', family, table, name, exclusive })
     return this
   }
 
@@ -48,7 +74,7 @@ export class Transaction {
   deleteChain(chain: ChainRef, options?: { ifExists?: boolean }): this {
     const { family, table, name } = check(chainRefSchema, chain, 'chain')
     const { ifExists } = check(deleteOptionsSchema, options, 'options') ?? {}
-    this.ops.push({ kind: 'deleteChain', family, table, name, ifExists })
+    this.#push({ kind: 'deleteChain', family, table, name, ifExists })
     return this
   }
 
@@ -56,7 +82,7 @@ export class Transaction {
   createSet(spec: SetSpec, options?: { exclusive?: boolean }): this {
     const def = check(setSpecSchema, spec, 'spec')
     const { exclusive } = check(createOptionsSchema, options, 'options') ?? {}
-    this.ops.push({ kind: 'createSet', def, exclusive })
+    this.#push({ kind: 'createSet', def, exclusive })
     return this
   }
 
@@ -64,34 +90,34 @@ export class Transaction {
   deleteSet(set: SetRef, options?: { ifExists?: boolean }): this {
     const ref = check(setRefSchema, set, 'set')
     const { ifExists } = check(deleteOptionsSchema, options, 'options') ?? {}
-    this.ops.push({ kind: 'deleteSet', set: ref, ifExists })
+    this.#push({ kind: 'deleteSet', set: ref, ifExists })
     return this
   }
 
   /** `nft flush set`: delete every element. */
   flushSet(set: SetRef): this {
-    this.ops.push({ kind: 'flushSet', set: check(setRefSchema, set, 'set') })
+    this.#push({ kind: 'flushSet', set: check(setRefSchema, set, 'set') })
     return this
   }
 
   /** `nft add element`: elements that exist already are left as they are. */
-  addElements(set: SetRef, elements: readonly ElementInput[]): this {
-    return this.elements('add', set, elements)
+  addElements(set: SetRef, elements: ElementSource): this {
+    return this.#elements('add', set, elements)
   }
 
   /** `nft create element`: an element that exists already fails with `EEXIST`. */
-  createElements(set: SetRef, elements: readonly ElementInput[]): this {
-    return this.elements('create', set, elements)
+  createElements(set: SetRef, elements: ElementSource): this {
+    return this.#elements('create', set, elements)
   }
 
   /** `nft delete element`: an element that is missing fails with `ENOENT`. */
-  deleteElements(set: SetRef, elements: readonly ElementInput[]): this {
-    return this.elements('delete', set, elements)
+  deleteElements(set: SetRef, elements: ElementSource): this {
+    return this.#elements('delete', set, elements)
   }
 
   /** `nft destroy element`: deletes the elements that exist, ignores the others (Linux 6.3+). */
-  destroyElements(set: SetRef, elements: readonly ElementInput[]): this {
-    return this.elements('destroy', set, elements)
+  destroyElements(set: SetRef, elements: ElementSource): this {
+    return this.#elements('destroy', set, elements)
   }
 
   /**
@@ -99,16 +125,20 @@ export class Transaction {
    * verb for this: a plain add of a key with another value fails with
    * `EEXIST`, so each key is removed and added again in this batch.
    */
-  updateElements(map: SetRef, elements: readonly ElementInput[]): this {
+  updateElements(map: SetRef, elements: ElementSource): this {
     const ref = check(setRefSchema, map, 'set')
-    this.ops.push({ kind: 'updateElements', set: ref, ...toNative(elements) })
+    this.#entries.push({ op: { kind: 'updateElements', set: ref }, source: checkSource(elements) })
     return this
   }
 
-  private elements(verb: string, set: SetRef, elements: readonly ElementInput[]): this {
+  #elements(verb: string, set: SetRef, elements: ElementSource): this {
     const ref = check(setRefSchema, set, 'set')
-    this.ops.push({ kind: 'elements', verb, set: ref, ...toNative(elements) })
+    this.#entries.push({ op: { kind: 'elements', verb, set: ref }, source: checkSource(elements) })
     return this
+  }
+
+  #push(op: NativeOp): void {
+    this.#entries.push({ op })
   }
 }
 

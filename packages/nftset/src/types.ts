@@ -99,6 +99,18 @@ export interface ElementObject {
  */
 export type ElementInput = string | number | Scalar[] | ElementObject
 
+/**
+ * Elements to add or delete: an array, a Buffer with one element per line
+ * in nft's syntax (blank lines and `#` comments allowed), `{ file }` naming
+ * such a file, or a sync or async iterable of elements.
+ */
+export type ElementSource =
+  | readonly ElementInput[]
+  | Buffer
+  | { file: string }
+  | Iterable<ElementInput>
+  | AsyncIterable<ElementInput>
+
 /** One element as nft prints it. */
 export interface ElementInfo {
   /** Key: `192.0.2.1`, `10.0.0.0/8`, `1-1023`, `192.0.2.1 . tcp . 443`. */
