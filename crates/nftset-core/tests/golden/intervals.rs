@@ -1,0 +1,458 @@
+//! Interval sets: ranges as start and end elements (rbtree), concatenated
+//! ranges with `KEY_END` (pipapo), interval maps, deletion and flush.
+
+use nftset_core::key::KeyType;
+use nftset_core::set::{MapData, SetDef};
+use nftset_core::sys::*;
+use nftset_core::Verb;
+
+use crate::support::*;
+
+fn interval(key: &str) -> SetDef {
+    let mut def = set(key);
+    def.flags = NFT_SET_INTERVAL;
+    def
+}
+
+fn add(key: &str, texts: &[&str], nft: &[u8]) {
+    check_elements(&interval(key), Verb::Add, texts, nft, NftAdds::SetId);
+}
+
+/// `add element inet t s { 10.0.0.0/24 }` to `set s { type ipv4_addr; flags interval; }`.
+const NEWSETELEM_PREFIX_EMPTY_SET: &[u8] = &[
+    0x70, 0x00, 0x00, 0x00, // nlmsg_len 112
+    0x0c, 0x0a, 0x01, 0x04, // NFT_MSG_NEWSETELEM, flags REQUEST|CREATE
+    0x01, 0x00, 0x00, 0x00, // nlmsg_seq 1
+    0x00, 0x00, 0x00, 0x00, // nlmsg_pid 0
+    0x01, 0x00, 0x00, 0x00, // nfgenmsg: family inet, version 0, res_id 0
+    0x06, 0x00, 0x01, 0x00, // NFTA_SET_ELEM_LIST_TABLE, len 6
+    0x74, 0x00, 0x00, 0x00, //   "t\0"; padding
+    0x06, 0x00, 0x02, 0x00, // NFTA_SET_ELEM_LIST_SET, len 6
+    0x73, 0x00, 0x00, 0x00, //   "s\0"; padding
+    0x08, 0x00, 0x04, 0x00, // NFTA_SET_ELEM_LIST_SET_ID, len 8
+    0x00, 0x00, 0x00, 0x01, //   be32 1
+    0x44, 0x00, 0x03, 0x80, // NFTA_SET_ELEM_LIST_ELEMENTS, len 68, nested
+    0x18, 0x00, 0x01, 0x80, //   list element, type 1, len 24, nested
+    0x08, 0x00, 0x03, 0x00, //     NFTA_SET_ELEM_FLAGS, len 8
+    0x00, 0x00, 0x00, 0x01, //       be32 NFT_SET_ELEM_INTERVAL_END
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x00, 0x00, 0x00, 0x00, //         ipv4_addr 0.0.0.0
+    0x10, 0x00, 0x02, 0x80, //   list element, type 2, len 16, nested
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x0a, 0x00, 0x00, 0x00, //         ipv4_addr 10.0.0.0
+    0x18, 0x00, 0x03, 0x80, //   list element, type 3, len 24, nested
+    0x08, 0x00, 0x03, 0x00, //     NFTA_SET_ELEM_FLAGS, len 8
+    0x00, 0x00, 0x00, 0x01, //       be32 NFT_SET_ELEM_INTERVAL_END
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x0a, 0x00, 0x01, 0x00, //         ipv4_addr 10.0.1.0
+];
+
+#[test]
+fn newsetelem_prefix_empty_set() {
+    let def = interval("ipv4_addr");
+    let nft = NEWSETELEM_PREFIX_EMPTY_SET;
+    check_elements(
+        &def,
+        Verb::Add,
+        &["10.0.0.0/24"],
+        nft,
+        NftAdds::SetIdAndZeroEnd,
+    );
+}
+
+/// `add element inet t s { 10.0.0.0/24 }` to `set s { type ipv4_addr; flags interval; }`,
+/// which contains `198.51.100.0/24`.
+const NEWSETELEM_PREFIX: &[u8] = &[
+    0x58, 0x00, 0x00, 0x00, // nlmsg_len 88
+    0x0c, 0x0a, 0x01, 0x04, // NFT_MSG_NEWSETELEM, flags REQUEST|CREATE
+    0x01, 0x00, 0x00, 0x00, // nlmsg_seq 1
+    0x00, 0x00, 0x00, 0x00, // nlmsg_pid 0
+    0x01, 0x00, 0x00, 0x00, // nfgenmsg: family inet, version 0, res_id 0
+    0x06, 0x00, 0x01, 0x00, // NFTA_SET_ELEM_LIST_TABLE, len 6
+    0x74, 0x00, 0x00, 0x00, //   "t\0"; padding
+    0x06, 0x00, 0x02, 0x00, // NFTA_SET_ELEM_LIST_SET, len 6
+    0x73, 0x00, 0x00, 0x00, //   "s\0"; padding
+    0x08, 0x00, 0x04, 0x00, // NFTA_SET_ELEM_LIST_SET_ID, len 8
+    0x00, 0x00, 0x00, 0x01, //   be32 1
+    0x2c, 0x00, 0x03, 0x80, // NFTA_SET_ELEM_LIST_ELEMENTS, len 44, nested
+    0x10, 0x00, 0x01, 0x80, //   list element, type 1, len 16, nested
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x0a, 0x00, 0x00, 0x00, //         ipv4_addr 10.0.0.0
+    0x18, 0x00, 0x02, 0x80, //   list element, type 2, len 24, nested
+    0x08, 0x00, 0x03, 0x00, //     NFTA_SET_ELEM_FLAGS, len 8
+    0x00, 0x00, 0x00, 0x01, //       be32 NFT_SET_ELEM_INTERVAL_END
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x0a, 0x00, 0x01, 0x00, //         ipv4_addr 10.0.1.0
+];
+
+#[test]
+fn newsetelem_prefix() {
+    add("ipv4_addr", &["10.0.0.0/24"], NEWSETELEM_PREFIX);
+}
+
+/// `add element inet t s { 10.1.0.5 }` to `set s { type ipv4_addr; flags interval; }`, which
+/// contains `198.51.100.0/24`.
+const NEWSETELEM_SINGLE_IN_INTERVAL: &[u8] = &[
+    0x58, 0x00, 0x00, 0x00, // nlmsg_len 88
+    0x0c, 0x0a, 0x01, 0x04, // NFT_MSG_NEWSETELEM, flags REQUEST|CREATE
+    0x01, 0x00, 0x00, 0x00, // nlmsg_seq 1
+    0x00, 0x00, 0x00, 0x00, // nlmsg_pid 0
+    0x01, 0x00, 0x00, 0x00, // nfgenmsg: family inet, version 0, res_id 0
+    0x06, 0x00, 0x01, 0x00, // NFTA_SET_ELEM_LIST_TABLE, len 6
+    0x74, 0x00, 0x00, 0x00, //   "t\0"; padding
+    0x06, 0x00, 0x02, 0x00, // NFTA_SET_ELEM_LIST_SET, len 6
+    0x73, 0x00, 0x00, 0x00, //   "s\0"; padding
+    0x08, 0x00, 0x04, 0x00, // NFTA_SET_ELEM_LIST_SET_ID, len 8
+    0x00, 0x00, 0x00, 0x01, //   be32 1
+    0x2c, 0x00, 0x03, 0x80, // NFTA_SET_ELEM_LIST_ELEMENTS, len 44, nested
+    0x10, 0x00, 0x01, 0x80, //   list element, type 1, len 16, nested
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x0a, 0x01, 0x00, 0x05, //         ipv4_addr 10.1.0.5
+    0x18, 0x00, 0x02, 0x80, //   list element, type 2, len 24, nested
+    0x08, 0x00, 0x03, 0x00, //     NFTA_SET_ELEM_FLAGS, len 8
+    0x00, 0x00, 0x00, 0x01, //       be32 NFT_SET_ELEM_INTERVAL_END
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x0a, 0x01, 0x00, 0x06, //         ipv4_addr 10.1.0.6
+];
+
+#[test]
+fn newsetelem_single_in_interval() {
+    add("ipv4_addr", &["10.1.0.5"], NEWSETELEM_SINGLE_IN_INTERVAL);
+}
+
+/// `add element inet t s { 10.2.0.1-10.2.0.9 }` to `set s { type ipv4_addr; flags interval;
+/// }`, which contains `198.51.100.0/24`.
+const NEWSETELEM_RANGE: &[u8] = &[
+    0x58, 0x00, 0x00, 0x00, // nlmsg_len 88
+    0x0c, 0x0a, 0x01, 0x04, // NFT_MSG_NEWSETELEM, flags REQUEST|CREATE
+    0x01, 0x00, 0x00, 0x00, // nlmsg_seq 1
+    0x00, 0x00, 0x00, 0x00, // nlmsg_pid 0
+    0x01, 0x00, 0x00, 0x00, // nfgenmsg: family inet, version 0, res_id 0
+    0x06, 0x00, 0x01, 0x00, // NFTA_SET_ELEM_LIST_TABLE, len 6
+    0x74, 0x00, 0x00, 0x00, //   "t\0"; padding
+    0x06, 0x00, 0x02, 0x00, // NFTA_SET_ELEM_LIST_SET, len 6
+    0x73, 0x00, 0x00, 0x00, //   "s\0"; padding
+    0x08, 0x00, 0x04, 0x00, // NFTA_SET_ELEM_LIST_SET_ID, len 8
+    0x00, 0x00, 0x00, 0x01, //   be32 1
+    0x2c, 0x00, 0x03, 0x80, // NFTA_SET_ELEM_LIST_ELEMENTS, len 44, nested
+    0x10, 0x00, 0x01, 0x80, //   list element, type 1, len 16, nested
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x0a, 0x02, 0x00, 0x01, //         ipv4_addr 10.2.0.1
+    0x18, 0x00, 0x02, 0x80, //   list element, type 2, len 24, nested
+    0x08, 0x00, 0x03, 0x00, //     NFTA_SET_ELEM_FLAGS, len 8
+    0x00, 0x00, 0x00, 0x01, //       be32 NFT_SET_ELEM_INTERVAL_END
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x0a, 0x02, 0x00, 0x0a, //         ipv4_addr 10.2.0.10
+];
+
+#[test]
+fn newsetelem_range() {
+    add("ipv4_addr", &["10.2.0.1-10.2.0.9"], NEWSETELEM_RANGE);
+}
+
+/// `add element inet t s { 200.0.0.0-255.255.255.255 }` to `set s { type ipv4_addr; flags
+/// interval; }`, which contains `198.51.100.0/24`.
+const NEWSETELEM_OPEN_RANGE: &[u8] = &[
+    0x4c, 0x00, 0x00, 0x00, // nlmsg_len 76
+    0x0c, 0x0a, 0x01, 0x04, // NFT_MSG_NEWSETELEM, flags REQUEST|CREATE
+    0x01, 0x00, 0x00, 0x00, // nlmsg_seq 1
+    0x00, 0x00, 0x00, 0x00, // nlmsg_pid 0
+    0x01, 0x00, 0x00, 0x00, // nfgenmsg: family inet, version 0, res_id 0
+    0x06, 0x00, 0x01, 0x00, // NFTA_SET_ELEM_LIST_TABLE, len 6
+    0x74, 0x00, 0x00, 0x00, //   "t\0"; padding
+    0x06, 0x00, 0x02, 0x00, // NFTA_SET_ELEM_LIST_SET, len 6
+    0x73, 0x00, 0x00, 0x00, //   "s\0"; padding
+    0x08, 0x00, 0x04, 0x00, // NFTA_SET_ELEM_LIST_SET_ID, len 8
+    0x00, 0x00, 0x00, 0x01, //   be32 1
+    0x20, 0x00, 0x03, 0x80, // NFTA_SET_ELEM_LIST_ELEMENTS, len 32, nested
+    0x1c, 0x00, 0x01, 0x80, //   list element, type 1, len 28, nested
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0xc8, 0x00, 0x00, 0x00, //         ipv4_addr 200.0.0.0
+    0x0a, 0x00, 0x06, 0x00, //     NFTA_SET_ELEM_USERDATA, len 10: records, u32 in host order
+    0x01, 0x04, 0x01, 0x00, //       udata ELEM_FLAGS, len 4; ELEM_FLAGS 1 (INTERVAL_OPEN)
+    0x00, 0x00, 0x00, 0x00, //       ELEM_FLAGS (bytes 2-3); padding
+];
+
+#[test]
+fn newsetelem_open_range() {
+    add(
+        "ipv4_addr",
+        &["200.0.0.0-255.255.255.255"],
+        NEWSETELEM_OPEN_RANGE,
+    );
+}
+
+/// `add element inet t s { 0x10-0x20 }` to `set s { type mark; flags interval; }`, which
+/// contains `0x1000`.
+const NEWSETELEM_MARK_RANGE: &[u8] = &[
+    0x58, 0x00, 0x00, 0x00, // nlmsg_len 88
+    0x0c, 0x0a, 0x01, 0x04, // NFT_MSG_NEWSETELEM, flags REQUEST|CREATE
+    0x01, 0x00, 0x00, 0x00, // nlmsg_seq 1
+    0x00, 0x00, 0x00, 0x00, // nlmsg_pid 0
+    0x01, 0x00, 0x00, 0x00, // nfgenmsg: family inet, version 0, res_id 0
+    0x06, 0x00, 0x01, 0x00, // NFTA_SET_ELEM_LIST_TABLE, len 6
+    0x74, 0x00, 0x00, 0x00, //   "t\0"; padding
+    0x06, 0x00, 0x02, 0x00, // NFTA_SET_ELEM_LIST_SET, len 6
+    0x73, 0x00, 0x00, 0x00, //   "s\0"; padding
+    0x08, 0x00, 0x04, 0x00, // NFTA_SET_ELEM_LIST_SET_ID, len 8
+    0x00, 0x00, 0x00, 0x01, //   be32 1
+    0x2c, 0x00, 0x03, 0x80, // NFTA_SET_ELEM_LIST_ELEMENTS, len 44, nested
+    0x10, 0x00, 0x01, 0x80, //   list element, type 1, len 16, nested
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x00, 0x00, 0x00, 0x10, //         mark 0x10, big-endian in an interval set
+    0x18, 0x00, 0x02, 0x80, //   list element, type 2, len 24, nested
+    0x08, 0x00, 0x03, 0x00, //     NFTA_SET_ELEM_FLAGS, len 8
+    0x00, 0x00, 0x00, 0x01, //       be32 NFT_SET_ELEM_INTERVAL_END
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x00, 0x00, 0x00, 0x21, //         mark 0x21, big-endian in an interval set
+];
+
+#[test]
+fn newsetelem_mark_range() {
+    add("mark", &["0x10-0x20"], NEWSETELEM_MARK_RANGE);
+}
+
+/// `add element inet t s { 10.0.0.0/8 . 80-90, 192.0.2.1 . 443 }` to `set s { type ipv4_addr
+/// . inet_service; flags interval; }`.
+const NEWSETELEM_CONCAT_RANGE: &[u8] = &[
+    0x78, 0x00, 0x00, 0x00, // nlmsg_len 120
+    0x0c, 0x0a, 0x01, 0x04, // NFT_MSG_NEWSETELEM, flags REQUEST|CREATE
+    0x01, 0x00, 0x00, 0x00, // nlmsg_seq 1
+    0x00, 0x00, 0x00, 0x00, // nlmsg_pid 0
+    0x01, 0x00, 0x00, 0x00, // nfgenmsg: family inet, version 0, res_id 0
+    0x06, 0x00, 0x01, 0x00, // NFTA_SET_ELEM_LIST_TABLE, len 6
+    0x74, 0x00, 0x00, 0x00, //   "t\0"; padding
+    0x06, 0x00, 0x02, 0x00, // NFTA_SET_ELEM_LIST_SET, len 6
+    0x73, 0x00, 0x00, 0x00, //   "s\0"; padding
+    0x08, 0x00, 0x04, 0x00, // NFTA_SET_ELEM_LIST_SET_ID, len 8
+    0x00, 0x00, 0x00, 0x01, //   be32 1
+    0x4c, 0x00, 0x03, 0x80, // NFTA_SET_ELEM_LIST_ELEMENTS, len 76, nested
+    0x24, 0x00, 0x01, 0x80, //   list element, type 1, len 36, nested
+    0x10, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 16, nested
+    0x0c, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 12
+    0x0a, 0x00, 0x00, 0x00, //         ipv4_addr 10.0.0.0
+    0x00, 0x50, 0x00, 0x00, //         inet_service port 80; field padding
+    0x10, 0x00, 0x0a, 0x80, //     NFTA_SET_ELEM_KEY_END, len 16, nested
+    0x0c, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 12
+    0x0a, 0xff, 0xff, 0xff, //         ipv4_addr 10.255.255.255
+    0x00, 0x5a, 0x00, 0x00, //         inet_service port 90; field padding
+    0x24, 0x00, 0x02, 0x80, //   list element, type 2, len 36, nested
+    0x10, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 16, nested
+    0x0c, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 12
+    0xc0, 0x00, 0x02, 0x01, //         ipv4_addr 192.0.2.1
+    0x01, 0xbb, 0x00, 0x00, //         inet_service port 443; field padding
+    0x10, 0x00, 0x0a, 0x80, //     NFTA_SET_ELEM_KEY_END, len 16, nested
+    0x0c, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 12
+    0xc0, 0x00, 0x02, 0x01, //         ipv4_addr 192.0.2.1
+    0x01, 0xbb, 0x00, 0x00, //         inet_service port 443; field padding
+];
+
+#[test]
+fn newsetelem_concat_range() {
+    let texts = ["10.0.0.0/8 . 80-90", "192.0.2.1 . 443"];
+    add("ipv4_addr . inet_service", &texts, NEWSETELEM_CONCAT_RANGE);
+}
+
+/// `add element inet t s { "eth*" . 10.0.0.0/8 }` to `set s { type ifname . ipv4_addr; flags
+/// interval; }`.
+const NEWSETELEM_IFNAME_WILDCARD: &[u8] = &[
+    0x6c, 0x00, 0x00, 0x00, // nlmsg_len 108
+    0x0c, 0x0a, 0x01, 0x04, // NFT_MSG_NEWSETELEM, flags REQUEST|CREATE
+    0x01, 0x00, 0x00, 0x00, // nlmsg_seq 1
+    0x00, 0x00, 0x00, 0x00, // nlmsg_pid 0
+    0x01, 0x00, 0x00, 0x00, // nfgenmsg: family inet, version 0, res_id 0
+    0x06, 0x00, 0x01, 0x00, // NFTA_SET_ELEM_LIST_TABLE, len 6
+    0x74, 0x00, 0x00, 0x00, //   "t\0"; padding
+    0x06, 0x00, 0x02, 0x00, // NFTA_SET_ELEM_LIST_SET, len 6
+    0x73, 0x00, 0x00, 0x00, //   "s\0"; padding
+    0x08, 0x00, 0x04, 0x00, // NFTA_SET_ELEM_LIST_SET_ID, len 8
+    0x00, 0x00, 0x00, 0x01, //   be32 1
+    0x40, 0x00, 0x03, 0x80, // NFTA_SET_ELEM_LIST_ELEMENTS, len 64, nested
+    0x3c, 0x00, 0x01, 0x80, //   list element, type 1, len 60, nested
+    0x1c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 28, nested
+    0x18, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 24
+    0x65, 0x74, 0x68, 0x00, //         ifname "eth" + 13 x NUL (bytes 0-3)
+    0x00, 0x00, 0x00, 0x00, //         ifname (bytes 4-7)
+    0x00, 0x00, 0x00, 0x00, //         ifname (bytes 8-11)
+    0x00, 0x00, 0x00, 0x00, //         ifname (bytes 12-15)
+    0x0a, 0x00, 0x00, 0x00, //         ipv4_addr 10.0.0.0
+    0x1c, 0x00, 0x0a, 0x80, //     NFTA_SET_ELEM_KEY_END, len 28, nested
+    0x18, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 24
+    0x65, 0x74, 0x68, 0xff, //         ifname "eth" + 13 x 0xff (bytes 0-3)
+    0xff, 0xff, 0xff, 0xff, //         ifname (bytes 4-7)
+    0xff, 0xff, 0xff, 0xff, //         ifname (bytes 8-11)
+    0xff, 0xff, 0xff, 0xff, //         ifname (bytes 12-15)
+    0x0a, 0xff, 0xff, 0xff, //         ipv4_addr 10.255.255.255
+];
+
+#[test]
+fn newsetelem_ifname_wildcard() {
+    let texts = ["\"eth*\" . 10.0.0.0/8"];
+    add("ifname . ipv4_addr", &texts, NEWSETELEM_IFNAME_WILDCARD);
+}
+
+/// `add element inet t s { 10.0.0.0/8 : 0x10 }` to `map s { type ipv4_addr : mark; flags
+/// interval; }`, which contains `198.51.100.0/24 : 0x1`.
+const NEWSETELEM_MARK_MAP_INTERVAL: &[u8] = &[
+    0x64, 0x00, 0x00, 0x00, // nlmsg_len 100
+    0x0c, 0x0a, 0x01, 0x04, // NFT_MSG_NEWSETELEM, flags REQUEST|CREATE
+    0x01, 0x00, 0x00, 0x00, // nlmsg_seq 1
+    0x00, 0x00, 0x00, 0x00, // nlmsg_pid 0
+    0x01, 0x00, 0x00, 0x00, // nfgenmsg: family inet, version 0, res_id 0
+    0x06, 0x00, 0x01, 0x00, // NFTA_SET_ELEM_LIST_TABLE, len 6
+    0x74, 0x00, 0x00, 0x00, //   "t\0"; padding
+    0x06, 0x00, 0x02, 0x00, // NFTA_SET_ELEM_LIST_SET, len 6
+    0x73, 0x00, 0x00, 0x00, //   "s\0"; padding
+    0x08, 0x00, 0x04, 0x00, // NFTA_SET_ELEM_LIST_SET_ID, len 8
+    0x00, 0x00, 0x00, 0x01, //   be32 1
+    0x38, 0x00, 0x03, 0x80, // NFTA_SET_ELEM_LIST_ELEMENTS, len 56, nested
+    0x1c, 0x00, 0x01, 0x80, //   list element, type 1, len 28, nested
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x0a, 0x00, 0x00, 0x00, //         ipv4_addr 10.0.0.0
+    0x0c, 0x00, 0x02, 0x80, //     NFTA_SET_ELEM_DATA, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x10, 0x00, 0x00, 0x00, //         mark 0x10, host order (x86-64)
+    0x18, 0x00, 0x02, 0x80, //   list element, type 2, len 24, nested
+    0x08, 0x00, 0x03, 0x00, //     NFTA_SET_ELEM_FLAGS, len 8
+    0x00, 0x00, 0x00, 0x01, //       be32 NFT_SET_ELEM_INTERVAL_END
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x0b, 0x00, 0x00, 0x00, //         ipv4_addr 11.0.0.0
+];
+
+#[test]
+fn newsetelem_mark_map_interval() {
+    let mut def = interval("ipv4_addr");
+    def.data = Some(MapData::Value(KeyType::parse("mark").unwrap()));
+    let nft = NEWSETELEM_MARK_MAP_INTERVAL;
+    check_elements(&def, Verb::Add, &["10.0.0.0/8 : 0x10"], nft, NftAdds::SetId);
+}
+
+/// `delete element inet t s { 10.0.0.0/24 }` from `set s { type ipv4_addr; flags interval;
+/// }`.
+const DELSETELEM_RANGE: &[u8] = &[
+    0x50, 0x00, 0x00, 0x00, // nlmsg_len 80
+    0x0e, 0x0a, 0x01, 0x00, // NFT_MSG_DELSETELEM, flags REQUEST
+    0x01, 0x00, 0x00, 0x00, // nlmsg_seq 1
+    0x00, 0x00, 0x00, 0x00, // nlmsg_pid 0
+    0x01, 0x00, 0x00, 0x00, // nfgenmsg: family inet, version 0, res_id 0
+    0x06, 0x00, 0x01, 0x00, // NFTA_SET_ELEM_LIST_TABLE, len 6
+    0x74, 0x00, 0x00, 0x00, //   "t\0"; padding
+    0x06, 0x00, 0x02, 0x00, // NFTA_SET_ELEM_LIST_SET, len 6
+    0x73, 0x00, 0x00, 0x00, //   "s\0"; padding
+    0x2c, 0x00, 0x03, 0x80, // NFTA_SET_ELEM_LIST_ELEMENTS, len 44, nested
+    0x10, 0x00, 0x01, 0x80, //   list element, type 1, len 16, nested
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x0a, 0x00, 0x00, 0x00, //         ipv4_addr 10.0.0.0
+    0x18, 0x00, 0x02, 0x80, //   list element, type 2, len 24, nested
+    0x08, 0x00, 0x03, 0x00, //     NFTA_SET_ELEM_FLAGS, len 8
+    0x00, 0x00, 0x00, 0x01, //       be32 NFT_SET_ELEM_INTERVAL_END
+    0x0c, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 12, nested
+    0x08, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 8
+    0x0a, 0x00, 0x01, 0x00, //         ipv4_addr 10.0.1.0
+];
+
+#[test]
+fn delsetelem_range() {
+    let def = interval("ipv4_addr");
+    check_elements(
+        &def,
+        Verb::Delete,
+        &["10.0.0.0/24"],
+        DELSETELEM_RANGE,
+        NftAdds::Nothing,
+    );
+}
+
+/// `delete element inet t s { 10.0.0.0/8 . 80-90 }` from a concatenated interval set.
+const DELSETELEM_CONCAT_RANGE: &[u8] = &[
+    0x4c, 0x00, 0x00, 0x00, // nlmsg_len 76
+    0x0e, 0x0a, 0x01, 0x00, // NFT_MSG_DELSETELEM, flags REQUEST
+    0x01, 0x00, 0x00, 0x00, // nlmsg_seq 1
+    0x00, 0x00, 0x00, 0x00, // nlmsg_pid 0
+    0x01, 0x00, 0x00, 0x00, // nfgenmsg: family inet, version 0, res_id 0
+    0x06, 0x00, 0x01, 0x00, // NFTA_SET_ELEM_LIST_TABLE, len 6
+    0x74, 0x00, 0x00, 0x00, //   "t\0"; padding
+    0x06, 0x00, 0x02, 0x00, // NFTA_SET_ELEM_LIST_SET, len 6
+    0x73, 0x00, 0x00, 0x00, //   "s\0"; padding
+    0x28, 0x00, 0x03, 0x80, // NFTA_SET_ELEM_LIST_ELEMENTS, len 40, nested
+    0x24, 0x00, 0x01, 0x80, //   list element, type 1, len 36, nested
+    0x10, 0x00, 0x01, 0x80, //     NFTA_SET_ELEM_KEY, len 16, nested
+    0x0c, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 12
+    0x0a, 0x00, 0x00, 0x00, //         ipv4_addr 10.0.0.0
+    0x00, 0x50, 0x00, 0x00, //         inet_service port 80; field padding
+    0x10, 0x00, 0x0a, 0x80, //     NFTA_SET_ELEM_KEY_END, len 16, nested
+    0x0c, 0x00, 0x01, 0x00, //       NFTA_DATA_VALUE, len 12
+    0x0a, 0xff, 0xff, 0xff, //         ipv4_addr 10.255.255.255
+    0x00, 0x5a, 0x00, 0x00, //         inet_service port 90; field padding
+];
+
+#[test]
+fn delsetelem_concat_range() {
+    let def = interval("ipv4_addr . inet_service");
+    let nft = DELSETELEM_CONCAT_RANGE;
+    check_elements(
+        &def,
+        Verb::Delete,
+        &["10.0.0.0/8 . 80-90"],
+        nft,
+        NftAdds::Nothing,
+    );
+}
+
+/// `flush set inet t s` on `set s { type ipv4_addr; flags interval; }`.
+const DELSETELEM_FLUSH: &[u8] = &[
+    0x24, 0x00, 0x00, 0x00, // nlmsg_len 36
+    0x0e, 0x0a, 0x01, 0x00, // NFT_MSG_DELSETELEM, flags REQUEST
+    0x01, 0x00, 0x00, 0x00, // nlmsg_seq 1
+    0x00, 0x00, 0x00, 0x00, // nlmsg_pid 0
+    0x01, 0x00, 0x00, 0x00, // nfgenmsg: family inet, version 0, res_id 0
+    0x06, 0x00, 0x02, 0x00, // NFTA_SET_ELEM_LIST_SET, len 6
+    0x73, 0x00, 0x00, 0x00, //   "s\0"; padding
+    0x06, 0x00, 0x01, 0x00, // NFTA_SET_ELEM_LIST_TABLE, len 6
+    0x74, 0x00, 0x00, 0x00, //   "t\0"; padding
+];
+
+#[test]
+fn delsetelem_flush() {
+    let def = interval("ipv4_addr");
+    let nft = normalise(DELSETELEM_FLUSH, false);
+    assert_eq!(
+        nft,
+        Normalised {
+            bytes: DELSETELEM_FLUSH.to_vec(),
+            ..Normalised::default()
+        }
+    );
+    assert_bytes_eq(&nft.bytes, &encode_flush(&def));
+
+    let messages = split(DELSETELEM_FLUSH);
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].nft_command(), Some(NFT_MSG_DELSETELEM));
+    // nft 1.0.6 writes the set name before the table, and so does nftset.
+    let mut names = Vec::new();
+    for attr in messages[0].attrs() {
+        let attr = attr.unwrap();
+        names.push((attr.ty, attr.string().unwrap().to_string()));
+    }
+    let expected = [
+        (NFTA_SET_ELEM_LIST_SET, "s".to_string()),
+        (NFTA_SET_ELEM_LIST_TABLE, "t".to_string()),
+    ];
+    assert_eq!(names, expected);
+    assert!(decode_elements(&def, DELSETELEM_FLUSH).is_empty());
+}
