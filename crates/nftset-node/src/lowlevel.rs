@@ -130,6 +130,7 @@ impl NativeBatch {
                 )));
             }
         }
+        let mark = self.buf.len();
         let seq = self.take_seq();
         let mut w = Writer::new(&mut self.buf);
         let ack_flag = if ack { NLM_F_ACK } else { 0 };
@@ -155,6 +156,10 @@ impl NativeBatch {
             }
             w.end_nest(nest);
             if w.nest_len(list) > u16::MAX as usize {
+                // Drop the partial message, so that the batch stays valid
+                // for a caller that splits the list and goes on.
+                self.buf.truncate(mark);
+                self.seq = seq;
                 return Err(napi::Error::from_reason(
                     "the element list passes 64 KiB: put the elements in several elemPut calls",
                 ));
@@ -174,8 +179,9 @@ impl NativeBatch {
 
 /// Runs the replies in `reply` through libmnl's callback convention:
 /// returns 1 when more replies are expected, 0 when done (an ACK or the end
-/// of a dump), and `-errno` for an error reply. A non-zero `seq` or
-/// `portid` must match the replies, else `-ESRCH`.
+/// of a dump), and `-errno` for an error reply. As in libmnl, a reply from
+/// another port id than a non-zero `portid` gives `-ESRCH`, and one with
+/// another sequence number than a non-zero `seq` gives `-EPROTO`.
 #[napi]
 pub fn handle(reply: Buffer, seq: u32, portid: u32) -> i32 {
     for message in Messages::new(&reply) {

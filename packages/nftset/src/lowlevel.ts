@@ -72,14 +72,18 @@ export class Batch {
     this.#native.begin()
   }
 
-  /** Appends a `NEWSETELEM` message with the set's elements; `ack` asks for an acknowledgement. */
+  /**
+   * Appends a `NEWSETELEM` message with the set's elements; `ack` requests
+   * an acknowledgement. A key over 64 bytes, an element list over 64 KiB or
+   * a family over 255 fails with `ERR_INVALID_ARGUMENT` and appends nothing.
+   */
   elemPut(set: RawSet, family: number, ack: boolean): void {
-    this.#native.elemPut(set.table, set.name, rawElements(set), family, ack)
+    appendChecked(() => this.#native.elemPut(set.table, set.name, rawElements(set), family, ack))
   }
 
-  /** Appends a `DELSETELEM` message with the set's elements. */
+  /** Appends a `DELSETELEM` message with the set's elements; fails as `elemPut` does. */
   elemDel(set: RawSet, family: number, ack: boolean): void {
-    this.#native.elemDel(set.table, set.name, rawElements(set), family, ack)
+    appendChecked(() => this.#native.elemDel(set.table, set.name, rawElements(set), family, ack))
   }
 
   /** Appends the batch-end message. */
@@ -151,6 +155,19 @@ export class NetlinkSocket {
  */
 export function handle(reply: Buffer, seq: number, portid: number): number {
   return nativeHandle(reply, seq, portid)
+}
+
+/**
+ * Runs a native append. It fails only on invalid arguments, such as a key
+ * over 64 bytes, and then keeps its message but gets a stable code.
+ */
+function appendChecked(append: () => void): void {
+  try {
+    append()
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    throw new NftsetError(message, { code: 'ERR_INVALID_ARGUMENT' })
+  }
 }
 
 function isElementLike(value: unknown): value is Element {
