@@ -5,7 +5,7 @@
 //! transaction are referred to by their transaction id; other sets are read
 //! with `GETSET` once per transaction to learn their types.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::batch::{Batch, ListHeader};
 use crate::client::Client;
@@ -14,6 +14,7 @@ use crate::element::{self, Element, ParseOptions, Part, Purpose};
 use crate::error::{Error, ErrorKind, Result};
 use crate::interval::{self, Interval};
 use crate::kernel_error::{describe_batch_failure, kernel_before, BatchContext};
+use crate::key::KeyBuf;
 use crate::names::check_name;
 use crate::set::SetDef;
 use crate::sys::*;
@@ -48,6 +49,8 @@ impl Client {
                 HostBits::Mask
             },
             set_sizes: vec![None; ops.len()],
+            merged: HashMap::new(),
+            deleted: HashMap::new(),
         };
         for (index, op) in ops.iter().enumerate() {
             builder
@@ -89,6 +92,13 @@ struct Builder {
     next_set_id: u32,
     host_bits: HostBits,
     set_sizes: Vec<Option<u32>>,
+    /// Ranges of the auto-merge sets this batch already added to, as they
+    /// will be after the batch applies. A later add to the same set in this
+    /// batch merges with them, not with the ranges the kernel has now.
+    merged: HashMap<SetRef, Vec<Interval>>,
+    /// Ranges this batch deletes from auto-merge sets not in `merged`. They
+    /// are left out when a later add reads the set's ranges from the kernel.
+    deleted: HashMap<SetRef, HashSet<(KeyBuf, KeyBuf)>>,
 }
 
 impl Builder {
@@ -122,6 +132,10 @@ impl Builder {
                     w.string(NFTA_TABLE_NAME, name);
                 });
                 self.sets
+                    .retain(|set, _| set.family != *family || set.table != *name);
+                self.merged
+                    .retain(|set, _| set.family != *family || set.table != *name);
+                self.deleted
                     .retain(|set, _| set.family != *family || set.table != *name);
             }
             Op::CreateChain {
@@ -171,9 +185,15 @@ impl Builder {
                         w.string(NFTA_SET_NAME, &set.set);
                     });
                 self.sets.remove(set);
+                self.merged.remove(set);
+                self.deleted.remove(set);
             }
             Op::FlushSet { set } => {
                 let resolved = self.resolve(client, set)?;
+                if resolved.def.auto_merge {
+                    self.merged.insert(set.clone(), Vec::new());
+                    self.deleted.remove(set);
+                }
                 self.batch
                     .push(NFT_MSG_DELSETELEM, 0, set.family.nfproto(), index, |w| {
                         // nft 1.0.6 writes the set name before the table here.
@@ -193,6 +213,9 @@ impl Builder {
                 self.set_sizes[index] = resolved.def.size;
                 if resolved.def.is_interval() {
                     let pending = self.parse(&resolved.def, *verb, elements)?;
+                    if resolved.def.auto_merge && matches!(verb, Verb::Delete | Verb::Destroy) {
+                        self.forget_merged(set, &pending);
+                    }
                     self.write_elements(client, index, *verb, &resolved, pending, elements)?;
                 } else {
                     self.stream_elements(index, *verb, &resolved, elements)?;
@@ -396,11 +419,7 @@ impl Builder {
         pending: Vec<Pending>,
     ) -> Result<()> {
         let def = &resolved.def;
-        let existing = if resolved.set_id.is_some() {
-            Vec::new()
-        } else {
-            existing_ranges(client, def)?
-        };
+        let (set, existing) = self.take_merged(client, resolved)?;
         let incoming: Vec<Interval> = pending
             .iter()
             .enumerate()
@@ -436,7 +455,58 @@ impl Builder {
                 });
             }
         }
+
+        let removed: HashSet<(KeyBuf, KeyBuf)> = plan
+            .remove
+            .iter()
+            .map(|range| (range.lo, range.hi))
+            .collect();
+        let mut after: Vec<Interval> = existing
+            .into_iter()
+            .filter(|range| !removed.contains(&(range.lo, range.hi)))
+            .collect();
+        after.extend(plan.add.iter().copied());
+        self.merged.insert(set, after);
         Ok(())
+    }
+
+    /// Removes and returns the ranges an auto-merge set will have once the
+    /// earlier operations of this batch apply. They are read from the
+    /// kernel when no earlier add in this batch merged into the set.
+    fn take_merged(
+        &mut self,
+        client: &mut Client,
+        resolved: &Resolved,
+    ) -> Result<(SetRef, Vec<Interval>)> {
+        let def = &resolved.def;
+        let set = SetRef::new(def.family, &def.table, &def.name);
+        if let Some(ranges) = self.merged.remove(&set) {
+            return Ok((set, ranges));
+        }
+        let mut ranges = if resolved.set_id.is_some() {
+            Vec::new()
+        } else {
+            existing_ranges(client, def)?
+        };
+        if let Some(deleted) = self.deleted.remove(&set) {
+            ranges.retain(|range| !deleted.contains(&(range.lo, range.hi)));
+        }
+        Ok((set, ranges))
+    }
+
+    /// Records the ranges that a delete in this batch removes from an
+    /// auto-merge set, so that a later add does not merge with them.
+    fn forget_merged(&mut self, set: &SetRef, pending: &[Pending]) {
+        let bounds = pending
+            .iter()
+            .map(|item| (item.element.key.lo, item.element.key.hi));
+        match self.merged.get_mut(set) {
+            Some(ranges) => {
+                let deleted: HashSet<(KeyBuf, KeyBuf)> = bounds.collect();
+                ranges.retain(|range| !deleted.contains(&(range.lo, range.hi)));
+            }
+            None => self.deleted.entry(set.clone()).or_default().extend(bounds),
+        }
     }
 
     /// Changes the values of map keys: each key is removed if present and

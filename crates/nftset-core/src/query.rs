@@ -185,7 +185,13 @@ impl Client {
                 Ok(())
             },
         )?;
-        Ok(end.and_then(|end| interval::prev_key(&end)))
+        // Linux 6.18 returns no end element for a start that has none after
+        // it, such as a start key sent alone. That range runs to the
+        // maximum key, as a dump of the set shows it.
+        match end {
+            Some(end) => Ok(interval::prev_key(&end)),
+            None => Ok(Some(interval::max_key(key.len()))),
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 import type { NativeConnection, NativeElement } from '../native/index.js'
-import { fromZod, NftsetError } from './errors.js'
+import { describe, fromZod, NftsetError } from './errors.js'
 import { elementObjectSchema, elementSchema } from './schemas.js'
 import type { ElementInput, ElementObject, ElementSource, Scalar } from './types.js'
 
@@ -200,9 +200,27 @@ function validate(item: unknown, argument: string, index: number): ElementInput 
   const isObject = typeof item === 'object' && item !== null && !Array.isArray(item)
   const parsed = (isObject ? elementObjectSchema : elementSchema).safeParse(item)
   if (!parsed.success) {
-    throw fromZod(parsed.error, item, `${argument}[${index}]`)
+    const error = fromZod(parsed.error, item, `${argument}[${index}]`)
+    error.element = shownElement(item)
+    throw error
   }
   return parsed.data as ElementInput
+}
+
+/**
+ * Spells an element that failed validation, for `NftsetError.element`:
+ * its key fields joined with " . ", and " : " with the value for a map.
+ */
+function shownElement(item: unknown): string {
+  if (typeof item === 'object' && item !== null && !Array.isArray(item) && 'key' in item) {
+    const { key, value } = item as { key: unknown; value?: unknown }
+    const text = shownElement(key)
+    return value === undefined ? text : `${text} : ${shownElement(value)}`
+  }
+  if (Array.isArray(item)) {
+    return item.map(shownElement).join(' . ')
+  }
+  return typeof item === 'string' ? item : describe(item)
 }
 
 function convert(element: ElementInput): NativeElement {
