@@ -405,14 +405,16 @@ fn expr_is_counter(attr: &Attr<'_>) -> Result<bool, DecodeError> {
     Ok(false)
 }
 
-/// nft's names of the user-visible set flags, in nft's order.
+/// nft's names of the user-visible set flags, in the order `nft list`
+/// prints them: constant, dynamic, interval, timeout (nftables
+/// `set_print_declaration`; nft 1.0.6 lists `flags dynamic,timeout`).
 pub fn flag_names(flags: u32) -> Vec<&'static str> {
     let mut names = Vec::new();
     for (bit, name) in [
         (NFT_SET_CONSTANT, "constant"),
+        (NFT_SET_EVAL, "dynamic"),
         (NFT_SET_INTERVAL, "interval"),
         (NFT_SET_TIMEOUT, "timeout"),
-        (NFT_SET_EVAL, "dynamic"),
     ] {
         if flags & bit != 0 {
             names.push(name);
