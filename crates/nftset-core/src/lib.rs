@@ -24,6 +24,7 @@ pub mod interval;
 pub mod kernel_error;
 pub mod key;
 pub mod listing;
+pub mod monitor;
 pub mod names;
 pub mod query;
 pub mod reply;

@@ -99,6 +99,35 @@ impl Socket {
         })
     }
 
+    /// Joins a multicast group, such as `NFNLGRP_NFTABLES` for nf_tables
+    /// events.
+    pub fn subscribe(&mut self, group: u32) -> Result<()> {
+        self.inner
+            .add_mcast_membership(Groups::new_groups(&[group]))
+            .map_err(|error| Error::io("joining the nf_tables event group", error))
+    }
+
+    /// Waits up to `timeout_ms` for a datagram; returns true when one is
+    /// ready to read.
+    pub fn wait_readable(&self, timeout_ms: i32) -> Result<bool> {
+        let mut poll = libc::pollfd {
+            fd: self.inner.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        loop {
+            // SAFETY: one valid pollfd is passed.
+            let ready = unsafe { libc::poll(&mut poll, 1, timeout_ms) };
+            if ready >= 0 {
+                return Ok(ready > 0);
+            }
+            let error = io::Error::last_os_error();
+            if error.kind() != io::ErrorKind::Interrupted {
+                return Err(Error::io("poll on the netlink socket", error));
+            }
+        }
+    }
+
     /// Port id the kernel assigned; replies carry it in `nlmsg_pid`.
     pub fn portid(&self) -> u32 {
         self.portid

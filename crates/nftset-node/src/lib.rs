@@ -10,8 +10,10 @@ mod convert;
 mod cursor;
 mod errors;
 mod lowlevel;
+mod monitor;
 mod worker;
 
 pub use connection::NativeConnection;
 pub use cursor::NativeCursor;
 pub use lowlevel::{handle, NativeBatch, NativeSocket};
+pub use monitor::NativeMonitor;

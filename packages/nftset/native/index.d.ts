@@ -80,6 +80,24 @@ export declare class NativeCursor {
   close(): Promise<void>
 }
 
+/** A subscription to nf_tables events. */
+export declare class NativeMonitor {
+  /** Starts a monitor in the current network namespace or in `netns`. */
+  static open(netns?: string | undefined | null, filter?: NativeMonitorFilter | undefined | null): Promise<NativeMonitor>
+  /**
+   * Subscribes now, so that events from this point on are kept; later
+   * calls do nothing.
+   */
+  start(): Promise<void>
+  /**
+   * Waits for the next events; resolves to an empty array once the
+   * monitor is closed.
+   */
+  next(): Promise<NativeEvent[]>
+  /** Ends the subscription and releases its sockets and thread. */
+  close(): void
+}
+
 /** A raw `NETLINK_NETFILTER` socket for the low-level API. */
 export declare class NativeSocket {
   /**
@@ -199,6 +217,34 @@ export interface NativeElementInfo {
   comment?: string
   /** Counter values. */
   counter?: NativeCounter
+}
+
+/** One event. */
+export interface NativeEvent {
+  /** `setCreated`, `setDeleted`, `elementAdded`, `elementDeleted` or `lost`. */
+  type: string
+  /** Table family. */
+  family: string
+  /** Table name. */
+  table: string
+  /** Set name. */
+  set: string
+  /** Ruleset generation of the transaction. */
+  generation: number
+  /** The element, for element events. */
+  element?: NativeElementInfo
+  /** The definition, for `setCreated`. */
+  info?: NativeSetInfo
+}
+
+/** Which events to report. */
+export interface NativeMonitorFilter {
+  /** Table family. */
+  family?: string
+  /** Table name. */
+  table?: string
+  /** Set name. */
+  set?: string
 }
 
 /** One step of a transaction, tagged by `kind`. */

@@ -838,5 +838,6 @@ module.exports = nativeBinding
 module.exports.NativeBatch = nativeBinding.NativeBatch
 module.exports.NativeConnection = nativeBinding.NativeConnection
 module.exports.NativeCursor = nativeBinding.NativeCursor
+module.exports.NativeMonitor = nativeBinding.NativeMonitor
 module.exports.NativeSocket = nativeBinding.NativeSocket
 module.exports.handle = nativeBinding.handle

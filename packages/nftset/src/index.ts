@@ -7,6 +7,8 @@
  */
 export { Nftables } from './nftables.js'
 export { Transaction } from './transaction.js'
+export { Monitor } from './monitor.js'
+export type { MonitorEvent, MonitorOptions } from './monitor.js'
 export { NftsetError } from './errors.js'
 export type { ErrorCode, NftsetErrorFields } from './errors.js'
 export type {

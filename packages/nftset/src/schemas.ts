@@ -156,3 +156,14 @@ export const createOptionsSchema = z.strictObject({ exclusive: z.boolean().optio
 export const chunkOptionsSchema = z
   .strictObject({ chunkSize: z.number().int().min(1).max(1 << 20).optional() })
   .optional()
+
+export const monitorOptionsSchema = z
+  .strictObject({
+    netns: z
+      .union([z.string().min(1, 'the namespace is empty'), z.number().int().min(1, 'expected a process id')])
+      .optional(),
+    family: familySchema.optional(),
+    table: name('table').optional(),
+    set: name('set').optional(),
+  })
+  .optional()
