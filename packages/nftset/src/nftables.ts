@@ -2,6 +2,7 @@ import { NativeConnection, type NativeChunk, type NativeCursor } from '../native
 import { toNativeNow } from './elements.js'
 import { fromNative, NftsetError } from './errors.js'
 import { chunkOptionsSchema, commitOptionsSchema, familySchema, openOptionsSchema, setRefSchema } from './schemas.js'
+import { Monitor } from './monitor.js'
 import { check, Transaction } from './transaction.js'
 import type {
   ChainRef,
@@ -27,9 +28,14 @@ import type {
  */
 export class Nftables {
   readonly #native: NativeConnection
+  readonly #netns: string | undefined
+  /** Settles once the latest call has reached the native connection. */
+  #turn: Promise<void> = Promise.resolve()
+  #closing = false
 
-  private constructor(native: NativeConnection) {
+  private constructor(native: NativeConnection, netns: string | undefined) {
     this.#native = native
+    this.#netns = netns
   }
 
   /**
@@ -38,18 +44,21 @@ export class Nftables {
    */
   static async open(options?: OpenOptions): Promise<Nftables> {
     const { netns } = check(openOptionsSchema, options, 'options') ?? {}
-    const native = await call(() => NativeConnection.open(netnsPath(netns)))
-    return new Nftables(native)
+    const path = netnsPath(netns)
+    const native = await call(() => NativeConnection.open(path))
+    return new Nftables(native, path)
   }
 
   /** True once `close()` was called. */
   get closed(): boolean {
-    return this.#native.closed
+    return this.#closing
   }
 
   /** Closes the connection once the calls already made are done; later calls fail with `ERR_CLOSED`. */
   close(): void {
-    this.#native.close()
+    if (this.#closing) return
+    this.#closing = true
+    void this.#turn.then(() => this.#native.close())
   }
 
   /** `nft add table` or, with `exclusive`, `nft create table`. */
@@ -120,7 +129,7 @@ export class Nftables {
   async getElements(set: SetRef, keys: readonly ElementInput[]): Promise<ElementInfo[]> {
     const ref = check(setRefSchema, set, 'set')
     const { lines, elements } = toNativeNow(keys, 'keys')
-    return call(() => this.#native.getElements(ref, lines, elements)) as Promise<ElementInfo[]>
+    return this.#inOrder(() => () => this.#native.getElements(ref, lines, elements)) as Promise<ElementInfo[]>
   }
 
   /**
@@ -160,7 +169,7 @@ export class Nftables {
   async *chunks(set: SetRef, options?: { chunkSize?: number }): AsyncGenerator<ElementInfo[], void, undefined> {
     const ref = check(setRefSchema, set, 'set')
     const { chunkSize } = check(chunkOptionsSchema, options, 'options') ?? {}
-    const cursor: NativeCursor = await call(() => this.#native.openCursor(ref))
+    const cursor: NativeCursor = await this.#inOrder(() => () => this.#native.openCursor(ref))
     let done = false
     try {
       for (;;) {
@@ -186,7 +195,7 @@ export class Nftables {
    */
   async countElements(set: SetRef): Promise<number> {
     const ref = check(setRefSchema, set, 'set')
-    const cursor: NativeCursor = await call(() => this.#native.openCursor(ref))
+    const cursor: NativeCursor = await this.#inOrder(() => () => this.#native.openCursor(ref))
     let count = 0
     try {
       for (;;) {
@@ -202,7 +211,7 @@ export class Nftables {
   /** `nft list set` without the elements: the set's definition. */
   async getSet(set: SetRef): Promise<SetInfo> {
     const ref = check(setRefSchema, set, 'set')
-    return call(() => this.#native.getSet(ref)) as Promise<SetInfo>
+    return this.#inOrder(() => () => this.#native.getSet(ref)) as Promise<SetInfo>
   }
 
   /** `nft list sets`: the sets and maps of every family, one family, or one table. */
@@ -214,12 +223,20 @@ export class Nftables {
         path: 'filter.family',
       })
     }
-    return call(() => this.#native.listSets(family, filter?.table)) as Promise<SetInfo[]>
+    return this.#inOrder(() => () => this.#native.listSets(family, filter?.table)) as Promise<SetInfo[]>
+  }
+
+  /**
+   * Watches set and element changes in this connection's network
+   * namespace, like `nft monitor`; see `Monitor`.
+   */
+  monitor(filter?: { family?: Family; table?: string; set?: string }): Promise<Monitor> {
+    return Monitor.open({ netns: this.#netns, ...filter })
   }
 
   /** The ruleset generation id, which every committed change increments. */
   async generation(): Promise<number> {
-    return call(() => this.#native.generation())
+    return this.#inOrder(() => () => this.#native.generation())
   }
 
   /**
@@ -230,9 +247,13 @@ export class Nftables {
     build: (tx: Transaction) => void | Promise<void>,
     options?: CommitOptions,
   ): Promise<CommitSummary> {
-    const tx = new Transaction()
-    await build(tx)
-    return this.commit(tx, options)
+    const opts = check(commitOptionsSchema, options, 'options')
+    return this.#inOrder(async () => {
+      const tx = new Transaction()
+      await build(tx)
+      const ops = await tx.prepare(this.#native)
+      return () => this.#native.commit(ops, opts)
+    })
   }
 
   /** Commits a transaction built with `new Transaction()`. */
@@ -241,11 +262,37 @@ export class Nftables {
       throw new NftsetError('commit takes a Transaction', { code: 'ERR_INVALID_ARGUMENT', path: 'tx' })
     }
     const opts = check(commitOptionsSchema, options, 'options')
-    if (this.#native.closed) {
+    return this.#inOrder(async () => {
+      const ops = await tx.prepare(this.#native)
+      return () => this.#native.commit(ops, opts)
+    })
+  }
+
+  /**
+   * Runs a call after every earlier call on this connection has reached
+   * the native side, so that calls reach the kernel in the order they were
+   * made even when an earlier one first converts a large element list.
+   * `prepare` does that conversion and returns the function that issues
+   * the native call.
+   */
+  async #inOrder<T>(prepare: () => Promise<() => Promise<T>> | (() => Promise<T>)): Promise<T> {
+    if (this.#closing) {
       throw new NftsetError('the connection is closed: open a new one with Nftables.open()', { code: 'ERR_CLOSED' })
     }
-    const ops = await tx.prepare(this.#native)
-    return call(() => this.#native.commit(ops, opts))
+    const previous = this.#turn
+    let release!: () => void
+    this.#turn = new Promise((resolve) => (release = resolve))
+    let pending: Promise<T>
+    try {
+      await previous
+      const issue = await prepare()
+      pending = issue()
+    } catch (error) {
+      throw fromNative(error)
+    } finally {
+      release()
+    }
+    return call(() => pending)
   }
 
   private async run(build: (tx: Transaction) => void, options?: CommitOptions): Promise<CommitSummary> {
