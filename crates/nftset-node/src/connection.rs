@@ -2,7 +2,6 @@
 //! connection's thread settles.
 
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::{Object, ToNapiValue};
@@ -10,11 +9,13 @@ use napi::{Env, JsDeferred};
 use napi_derive::napi;
 
 use nftset_core::socket::Netns;
-use nftset_core::{Client, Error, ErrorKind};
+use nftset_core::Error;
 
 use crate::convert::*;
 use crate::cursor::NativeCursor;
 use crate::errors;
+use crate::settle::closed;
+pub(crate) use crate::settle::spawn;
 use crate::worker::Worker;
 
 type Settle<T> = Box<dyn FnOnce(Env) -> napi::Result<T> + Send>;
@@ -28,35 +29,6 @@ fn settle<T: ToNapiValue + Send + 'static>(
         Ok(value) => Ok(value),
         Err(error) => Err(errors::to_js(&env, &error)),
     }));
-}
-
-/// Runs `work` on the connection thread and returns a promise of its result.
-pub(crate) fn spawn<'env, T, W>(
-    env: &'env Env,
-    worker: &Worker,
-    work: W,
-) -> napi::Result<Object<'env>>
-where
-    T: ToNapiValue + Send + 'static,
-    W: FnOnce(&mut Client) -> Result<T, Error> + Send + 'static,
-{
-    let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
-    worker.submit(Box::new(move |client| {
-        let result = match client {
-            Some(client) => catch_unwind(AssertUnwindSafe(|| work(client)))
-                .unwrap_or_else(|panic| Err(errors::panic_error(panic))),
-            None => Err(closed()),
-        };
-        settle(deferred, result);
-    }));
-    Ok(promise)
-}
-
-fn closed() -> Error {
-    Error::new(
-        ErrorKind::Closed,
-        "the connection is closed: open a new one with Nftables.open()",
-    )
 }
 
 /// A connection to nf_tables, with its own thread and socket.

@@ -11,6 +11,7 @@ mod cursor;
 mod errors;
 mod lowlevel;
 mod monitor;
+mod settle;
 mod worker;
 
 pub use connection::NativeConnection;

@@ -3,6 +3,7 @@
 //! requests and replies, and no netlink I/O runs on the event loop or the
 //! libuv pool.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -18,6 +19,7 @@ pub type Job = Box<dyn FnOnce(Option<&mut Client>) + Send>;
 pub struct Worker {
     sender: Mutex<Option<Sender<Job>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    pending: Arc<AtomicUsize>,
 }
 
 impl Worker {
@@ -28,19 +30,23 @@ impl Worker {
         ready: impl FnOnce(Result<u32, Error>) + Send + 'static,
     ) -> Result<Arc<Worker>, Error> {
         let (sender, receiver) = mpsc::channel::<Job>();
+        let pending = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&pending);
         let thread = std::thread::Builder::new()
             .name("nftset".into())
-            .spawn(move || run(netns, receiver, ready))
+            .spawn(move || run(netns, receiver, counter, ready))
             .map_err(|error| Error::io("spawning the connection thread", error))?;
         Ok(Arc::new(Worker {
             sender: Mutex::new(Some(sender)),
             thread: Mutex::new(Some(thread)),
+            pending,
         }))
     }
 
     /// Queues a job. After [`Worker::close`], or when the thread has ended,
     /// the job runs at once with `None`.
     pub fn submit(&self, job: Job) {
+        self.pending.fetch_add(1, Ordering::AcqRel);
         let sender = self.sender.lock().unwrap_or_else(|e| e.into_inner());
         let refused = match sender.as_ref() {
             Some(sender) => sender.send(job).err().map(|error| error.0),
@@ -48,8 +54,14 @@ impl Worker {
         };
         drop(sender);
         if let Some(job) = refused {
+            self.pending.fetch_sub(1, Ordering::AcqRel);
             job(None);
         }
+    }
+
+    /// Number of jobs queued or running.
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::Acquire)
     }
 
     /// Stops accepting jobs. Jobs already queued still run, then the thread
@@ -76,7 +88,12 @@ impl Drop for Worker {
     }
 }
 
-fn run(netns: Option<Netns>, receiver: Receiver<Job>, ready: impl FnOnce(Result<u32, Error>)) {
+fn run(
+    netns: Option<Netns>,
+    receiver: Receiver<Job>,
+    pending: Arc<AtomicUsize>,
+    ready: impl FnOnce(Result<u32, Error>),
+) {
     let mut client = match Client::open(netns.as_ref()) {
         Ok(client) => client,
         Err(error) => {
@@ -85,7 +102,26 @@ fn run(netns: Option<Netns>, receiver: Receiver<Job>, ready: impl FnOnce(Result<
         }
     };
     ready(Ok(client.socket().portid()));
-    while let Ok(job) = receiver.recv() {
+    while let Some(job) = next_job(&receiver) {
         job(Some(&mut client));
+        pending.fetch_sub(1, Ordering::AcqRel);
     }
+}
+
+/// How long the thread polls for the next job before it sleeps. Calls made
+/// one after another then find it awake: waking a sleeping thread costs
+/// about 20 µs on the 2-core benchmark machine, several times a
+/// one-element add.
+const POLL: std::time::Duration = std::time::Duration::from_micros(200);
+
+fn next_job(receiver: &Receiver<Job>) -> Option<Job> {
+    let start = std::time::Instant::now();
+    while start.elapsed() < POLL {
+        match receiver.try_recv() {
+            Ok(job) => return Some(job),
+            Err(mpsc::TryRecvError::Disconnected) => return None,
+            Err(mpsc::TryRecvError::Empty) => std::hint::spin_loop(),
+        }
+    }
+    receiver.recv().ok()
 }
