@@ -376,7 +376,7 @@ impl Builder {
         index: usize,
         verb: Verb,
         resolved: &Resolved,
-        mut pending: Vec<Pending>,
+        pending: Vec<Pending>,
         elements: &crate::input::Elements,
     ) -> Result<()> {
         let def = &resolved.def;
@@ -394,7 +394,7 @@ impl Builder {
             if def.auto_merge && !def.is_concat_interval() {
                 return self.merge_elements(client, index, resolved, pending);
             }
-            check_overlaps(def, &mut pending, verb, elements)?;
+            check_overlaps(def, &pending, elements)?;
         }
         let header = self.header(index, command, flags, resolved);
         for item in &pending {
@@ -556,12 +556,12 @@ impl Builder {
     }
 }
 
-/// Rejects overlapping ranges inside one request, naming both elements,
-/// and drops exact duplicates of an add, which nft sends once.
+/// Rejects overlapping ranges inside one request, naming both elements.
+/// Exact duplicates pass: the kernel accepts a repeated range in an add and
+/// rejects it in a create, as it does for nft, which sends every copy.
 fn check_overlaps(
     def: &SetDef,
-    pending: &mut Vec<Pending>,
-    verb: Verb,
+    pending: &[Pending],
     elements: &crate::input::Elements,
 ) -> Result<()> {
     let intervals: Vec<Interval> = pending
@@ -590,10 +590,6 @@ fn check_overlaps(
         error.conflict_index = Some(first);
         error.conflict_element = Some(first_text);
         return Err(error);
-    }
-    if verb == Verb::Add {
-        let mut seen = std::collections::HashSet::with_capacity(pending.len());
-        pending.retain(|item| seen.insert((item.element.key.lo, item.element.key.hi)));
     }
     Ok(())
 }

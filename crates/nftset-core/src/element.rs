@@ -132,10 +132,46 @@ pub fn parse(
 ) -> Result<Element, String> {
     let key_type = set_key(set)?;
     let fields = match input {
+        ElementInput::Text(text) if is_bare_key(key_type, set, text) => {
+            // The common case of a bulk load, such as "192.0.2.1" or
+            // "10.0.0.0/8", parsed without splitting or allocating.
+            let key = key_type
+                .parse_fields(&[FieldInput::Text(text)], options.host_bits)
+                .map_err(|error| error.0)?;
+            check_range(set, &key)?;
+            return Ok(Element {
+                key,
+                data: None,
+                timeout_ms: None,
+                expires_ms: None,
+                comment: None,
+                counter: None,
+            });
+        }
         ElementInput::Text(text) => split_text(key_type, text)?,
         ElementInput::Fields(fields) => fields.clone(),
     };
     build(set, key_type, &fields, options)
+}
+
+/// Returns true for a single-field key of a set without map values,
+/// written as one token with no options.
+fn is_bare_key(key_type: &KeyType, set: &SetDef, text: &str) -> bool {
+    !key_type.is_concat()
+        && set.data.is_none()
+        && !text.is_empty()
+        && !text.bytes().any(|b| b.is_ascii_whitespace() || b == b'"')
+}
+
+fn check_range(set: &SetDef, key: &KeyRange) -> Result<(), String> {
+    if key.is_range && !set.is_interval() {
+        return Err(format!(
+            "set {} needs \"flags interval\" for prefixes and ranges; without it the kernel \
+             would store only the first address",
+            set.name
+        ));
+    }
+    Ok(())
 }
 
 fn set_key(set: &SetDef) -> Result<&KeyType, String> {
@@ -156,13 +192,7 @@ fn build(
     let key = key_type
         .parse_fields(&fields.key, options.host_bits)
         .map_err(|error| error.0)?;
-    if key.is_range && !set.is_interval() {
-        return Err(format!(
-            "set {} needs \"flags interval\" for prefixes and ranges; without it the kernel \
-             would store only the first address",
-            set.name
-        ));
-    }
+    check_range(set, &key)?;
     let mut element = Element {
         key,
         data: None,

@@ -18,7 +18,7 @@ export interface NativeElements {
 }
 
 /** Elements per piece when a large list is handed over. */
-export const CHUNK = 20000
+export const CHUNK = 10000
 
 /**
  * Checks the shape of an element source at once, so that a wrong type is
@@ -113,6 +113,9 @@ async function collect(source: Iterable<unknown> | AsyncIterable<unknown>): Prom
  * line, such as a comment with a double quote.
  */
 async function toLines(items: readonly unknown[], argument: string): Promise<string[] | undefined> {
+  if (allPlainStrings(items)) {
+    return joinPieces(items as readonly string[])
+  }
   const pieces: string[] = []
   for (let start = 0; start < items.length; start += CHUNK) {
     const slice = items.slice(start, start + CHUNK)
@@ -124,6 +127,26 @@ async function toLines(items: readonly unknown[], argument: string): Promise<str
     }
     pieces.push(lines.join('\n'))
     if (items.length > CHUNK) await pause()
+  }
+  return pieces
+}
+
+/** Returns true when every item is a non-empty string without a line break. */
+function allPlainStrings(items: readonly unknown[]): boolean {
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index]
+    if (typeof item !== 'string' || item === '' || item.includes('\n')) return false
+  }
+  return true
+}
+
+/** Joins strings in pieces of `CHUNK`, pausing for the event loop between pieces of a long list. */
+async function joinPieces(items: readonly string[]): Promise<string[]> {
+  if (items.length <= CHUNK) return [items.join('\n')]
+  const pieces: string[] = []
+  for (let start = 0; start < items.length; start += CHUNK) {
+    pieces.push(items.slice(start, start + CHUNK).join('\n'))
+    await pause()
   }
   return pieces
 }
