@@ -51,6 +51,8 @@ impl Client {
             set_sizes: vec![None; ops.len()],
             merged: HashMap::new(),
             deleted: HashMap::new(),
+            added: 0,
+            removed: 0,
         };
         for (index, op) in ops.iter().enumerate() {
             builder
@@ -69,6 +71,8 @@ impl Client {
             messages: batch.batch().messages().len() + 2,
             bytes: batch.len(),
             wire_elements: batch.batch().element_origins().len(),
+            added: builder.added,
+            removed: builder.removed,
         };
         if summary.messages == 2 {
             return Ok(summary);
@@ -99,6 +103,10 @@ struct Builder {
     /// Ranges this batch deletes from auto-merge sets not in `merged`. They
     /// are left out when a later add reads the set's ranges from the kernel.
     deleted: HashMap<SetRef, HashSet<(KeyBuf, KeyBuf)>>,
+    /// Elements added by sync operations.
+    added: usize,
+    /// Elements removed by sync operations.
+    removed: usize,
 }
 
 impl Builder {
@@ -226,6 +234,66 @@ impl Builder {
                 self.set_sizes[index] = resolved.def.size;
                 let pending = self.parse(&resolved.def, Verb::Add, elements)?;
                 self.update_elements(client, index, &resolved, pending)?;
+            }
+            Op::SyncElements { set, elements } => {
+                let resolved = self.resolve(client, set)?;
+                self.set_sizes[index] = resolved.def.size;
+                let pending = self.parse(&resolved.def, Verb::Add, elements)?;
+                self.sync_elements(client, index, &resolved, pending, elements)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the elements the set should not have and adds the missing
+    /// ones, in this batch.
+    fn sync_elements(
+        &mut self,
+        client: &mut Client,
+        index: usize,
+        resolved: &Resolved,
+        pending: Vec<Pending>,
+        elements: &crate::input::Elements,
+    ) -> Result<()> {
+        let def = &resolved.def;
+        let desired = pending
+            .into_iter()
+            .map(|item| (item.index, item.element))
+            .collect();
+        let plan = crate::sync::plan(client, def, resolved.set_id.is_none(), desired).map_err(
+            |mut error| {
+                if let Some(index) = error.element_index {
+                    error.element = elements.display(index);
+                    error.conflict_element = error.conflict_index.and_then(|i| elements.display(i));
+                    error.message = format!(
+                        "elements \"{}\" (index {}) and \"{}\" (index {index}) overlap; merge \
+                         them, or create the set with auto-merge",
+                        error.conflict_element.clone().unwrap_or_default(),
+                        error.conflict_index.unwrap_or_default(),
+                        error.element.clone().unwrap_or_default(),
+                    );
+                }
+                error
+            },
+        )?;
+        self.added += plan.add.len();
+        self.removed += plan.remove.len();
+        let delete = self.header(index, NFT_MSG_DELSETELEM, 0, resolved);
+        for element in &plan.remove {
+            let (first, second) = element::parts(def, element);
+            for part in [Some(first), second].into_iter().flatten() {
+                self.batch.push_element(&delete, u32::MAX as usize, |w| {
+                    element::write(w, def, element, part, Purpose::Identify)
+                });
+            }
+        }
+        let add = self.header(index, NFT_MSG_NEWSETELEM, NLM_F_CREATE, resolved);
+        for (origin, element) in &plan.add {
+            let (first, second) = element::parts(def, element);
+            for part in [Some(first), second].into_iter().flatten() {
+                self.batch.push_element(&add, *origin, |w| {
+                    element::write(w, def, element, part, Purpose::Write)
+                });
             }
         }
         Ok(())

@@ -37,6 +37,17 @@ impl ElementDump {
 impl Client {
     /// Starts dumping the elements of `set`.
     pub fn start_element_dump(&mut self, set: &SetDef) -> Result<ElementDump> {
+        self.start_dump_command(set, NFT_MSG_GETSETELEM)
+    }
+
+    /// Starts dumping the elements of `set` and resetting their counters
+    /// (`NFT_MSG_GETSETELEM_RESET`, Linux 6.5+); the dump carries the
+    /// values from before the reset.
+    pub fn start_reset_dump(&mut self, set: &SetDef) -> Result<ElementDump> {
+        self.start_dump_command(set, NFT_MSG_GETSETELEM_RESET)
+    }
+
+    fn start_dump_command(&mut self, set: &SetDef, command: u16) -> Result<ElementDump> {
         let generation = self.generation()? as u16;
         let socket = self.socket();
         socket.discard_pending()?;
@@ -44,7 +55,7 @@ impl Client {
         let mut request = Vec::with_capacity(128);
         let mut w = Writer::new(&mut request);
         let start = w.begin_message(
-            nft_type(NFT_MSG_GETSETELEM),
+            nft_type(command),
             NLM_F_REQUEST | NLM_F_DUMP,
             seq,
             set.family.nfproto(),

@@ -30,6 +30,7 @@ pub mod query;
 pub mod reply;
 pub mod set;
 pub mod socket;
+mod sync;
 pub mod sys;
 pub mod transaction;
 pub mod udata;

@@ -195,6 +195,55 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Resets the counters of every element of a set and returns the
+    /// elements with the values they had (`NFT_MSG_GETSETELEM_RESET`,
+    /// Linux 6.5+). An older kernel gets `ERR_NOT_SUPPORTED`.
+    pub fn reset_counters(&mut self, set: &SetRef) -> Result<Vec<ElementInfo>> {
+        let def = self.get_set(set)?;
+        let key_type = typed_key(&def)?;
+        if !def.counter {
+            let mut error = Error::new(
+                ErrorKind::InvalidArgument,
+                format!("set {set} has no counters: create it with \"counter\""),
+            );
+            error.target = Some(set.target());
+            return Err(error);
+        }
+        let mut dump = self
+            .start_reset_dump(&def)
+            .map_err(|e| reset_error(e, set))?;
+        let mut wire = Vec::new();
+        while !dump.is_finished() {
+            self.read_element_dump(&def, &mut dump, |element| {
+                wire.push(element);
+                Ok(())
+            })
+            .map_err(|e| reset_error(e, set))?;
+        }
+        Ok(format_all(&def, &key_type, wire))
+    }
+}
+
+/// Explains a failed reset: kernels before 6.5 do not know the message.
+fn reset_error(mut error: Error, set: &SetRef) -> Error {
+    let unknown = matches!(
+        error.kind,
+        ErrorKind::Kernel(libc::EINVAL | libc::EOPNOTSUPP)
+    );
+    if unknown && crate::kernel_error::kernel_before(6, 5) {
+        error.kind = ErrorKind::NotSupported;
+        error.message = format!(
+            "resetting counters needs Linux 6.5 or later (NFT_MSG_GETSETELEM_RESET); this \
+             kernel is {}",
+            crate::kernel_error::kernel_release()
+        );
+    }
+    error.operation = Some("reset counters".into());
+    error.target.get_or_insert_with(|| set.target());
+    error
+}
+
 fn typed_key(def: &SetDef) -> Result<KeyType> {
     def.key.clone().ok_or_else(|| {
         Error::new(

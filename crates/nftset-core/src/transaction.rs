@@ -146,6 +146,14 @@ pub enum Op {
         /// The elements with their new values.
         elements: Elements,
     },
+    /// Makes the set hold exactly these elements, by deleting the others
+    /// and adding the missing ones in this batch.
+    SyncElements {
+        /// The set.
+        set: SetRef,
+        /// Every element the set should hold.
+        elements: Elements,
+    },
 }
 
 impl Op {
@@ -196,6 +204,7 @@ impl Op {
                 Verb::Destroy => "destroy element",
             },
             Op::UpdateElements { .. } => "update element",
+            Op::SyncElements { .. } => "sync element",
         }
     }
 
@@ -217,14 +226,17 @@ impl Op {
             Op::DeleteSet { set, .. }
             | Op::FlushSet { set }
             | Op::Elements { set, .. }
-            | Op::UpdateElements { set, .. } => set.target(),
+            | Op::UpdateElements { set, .. }
+            | Op::SyncElements { set, .. } => set.target(),
         }
     }
 
     /// The elements of an element operation.
     pub fn elements(&self) -> Option<&Elements> {
         match self {
-            Op::Elements { elements, .. } | Op::UpdateElements { elements, .. } => Some(elements),
+            Op::Elements { elements, .. }
+            | Op::UpdateElements { elements, .. }
+            | Op::SyncElements { elements, .. } => Some(elements),
             _ => None,
         }
     }
@@ -249,4 +261,8 @@ pub struct CommitSummary {
     pub bytes: usize,
     /// Element nests written.
     pub wire_elements: usize,
+    /// Elements a sync added.
+    pub added: usize,
+    /// Elements a sync removed.
+    pub removed: usize,
 }

@@ -130,6 +130,8 @@ impl NativeConnection {
                 messages: summary.messages as u32,
                 bytes: summary.bytes as f64,
                 wire_elements: summary.wire_elements as f64,
+                added: summary.added as f64,
+                removed: summary.removed as f64,
             })
         })
     }
@@ -209,6 +211,20 @@ impl NativeConnection {
         let set = set_ref(&set).map_err(|error| errors::to_js(env, &error))?;
         open_with(env, self.netns.clone(), move |worker, _| {
             NativeCursor::new(worker, set)
+        })
+    }
+
+    /// Resets the counters of every element and returns the values they had.
+    #[napi(ts_return_type = "Promise<NativeElementInfo[]>")]
+    pub fn reset_counters<'env>(
+        &self,
+        env: &'env Env,
+        set: NativeSetRef,
+    ) -> napi::Result<Object<'env>> {
+        let set = set_ref(&set);
+        spawn(env, &self.worker, move |client| {
+            let elements = client.reset_counters(&set?)?;
+            Ok(elements.into_iter().map(element_info).collect::<Vec<_>>())
         })
     }
 

@@ -92,7 +92,8 @@ pub struct NativeSetDef {
 #[napi(object)]
 pub struct NativeOp {
     /// `createTable`, `deleteTable`, `createChain`, `deleteChain`,
-    /// `createSet`, `deleteSet`, `flushSet`, `elements` or `updateElements`.
+    /// `createSet`, `deleteSet`, `flushSet`, `elements`, `updateElements`
+    /// or `syncElements`.
     pub kind: String,
     /// Table family, for table and chain operations.
     pub family: Option<String>,
@@ -142,6 +143,10 @@ pub struct NativeCommitSummary {
     pub bytes: f64,
     /// Element nests.
     pub wire_elements: f64,
+    /// Elements a sync added.
+    pub added: f64,
+    /// Elements a sync removed.
+    pub removed: f64,
 }
 
 /// One element as nft prints it.
@@ -459,7 +464,7 @@ pub fn op(input: NativeOp, chunks: Option<Vec<String>>, index: usize) -> Result<
         "flushSet" => Op::FlushSet {
             set: set_ref(required(&input.set, &at("set"))?)?,
         },
-        "elements" | "updateElements" => {
+        "elements" | "updateElements" | "syncElements" => {
             let set = set_ref(required(&input.set, &at("set"))?)?;
             let elements = elements(Source {
                 lines: input.lines,
@@ -470,6 +475,8 @@ pub fn op(input: NativeOp, chunks: Option<Vec<String>>, index: usize) -> Result<
             })?;
             if input.kind == "updateElements" {
                 Op::UpdateElements { set, elements }
+            } else if input.kind == "syncElements" {
+                Op::SyncElements { set, elements }
             } else {
                 let verb = match input.verb.as_deref() {
                     Some("add") => Verb::Add,

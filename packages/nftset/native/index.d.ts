@@ -65,6 +65,8 @@ export declare class NativeConnection {
    * of its own in the same network namespace.
    */
   openCursor(set: NativeSetRef): Promise<NativeCursor>
+  /** Resets the counters of every element and returns the values they had. */
+  resetCounters(set: NativeSetRef): Promise<NativeElementInfo[]>
   /** Reads the ruleset generation id. */
   generation(): Promise<number>
 }
@@ -175,6 +177,10 @@ export interface NativeCommitSummary {
   bytes: number
   /** Element nests. */
   wireElements: number
+  /** Elements a sync added. */
+  added: number
+  /** Elements a sync removed. */
+  removed: number
 }
 
 /** Packet and byte counts. */
@@ -251,7 +257,8 @@ export interface NativeMonitorFilter {
 export interface NativeOp {
   /**
    * `createTable`, `deleteTable`, `createChain`, `deleteChain`,
-   * `createSet`, `deleteSet`, `flushSet`, `elements` or `updateElements`.
+   * `createSet`, `deleteSet`, `flushSet`, `elements`, `updateElements`
+   * or `syncElements`.
    */
   kind: string
   /** Table family, for table and chain operations. */

@@ -122,6 +122,38 @@ export class Nftables {
   }
 
   /**
+   * Replaces every element in one batch, like ipset's swap: other
+   * processes see the old contents or the new ones, never an empty set.
+   */
+  replaceElements(set: SetRef, elements: ElementSource, options?: CommitOptions): Promise<CommitSummary> {
+    return this.run((tx) => tx.replaceElements(set, elements), options)
+  }
+
+  /**
+   * Makes the set hold exactly these elements with the fewest changes, in
+   * one batch, and returns how many elements were added and removed.
+   * Correct for interval sets: ranges are compared whole.
+   */
+  async syncElements(
+    set: SetRef,
+    elements: ElementSource,
+    options?: CommitOptions,
+  ): Promise<{ added: number; removed: number }> {
+    const summary = await this.run((tx) => tx.syncElements(set, elements), options)
+    return { added: summary.added, removed: summary.removed }
+  }
+
+  /**
+   * Resets the counters of every element of a set and returns the elements
+   * with the values they had (Linux 6.5+; older kernels get
+   * `ERR_NOT_SUPPORTED`).
+   */
+  async resetCounters(set: SetRef): Promise<ElementInfo[]> {
+    const ref = check(setRefSchema, set, 'set')
+    return this.#inOrder(() => () => this.#native.resetCounters(ref)) as Promise<ElementInfo[]>
+  }
+
+  /**
    * `nft get element`: returns the element holding each key; in an interval
    * set, the range that contains it. A missing key fails with `ENOENT`
    * naming it.

@@ -131,6 +131,30 @@ export class Transaction {
     return this
   }
 
+  /**
+   * Replaces every element of the set, as `nft flush set` followed by `nft
+   * add element` in one batch: other processes see the old contents or
+   * the new ones, never an empty set.
+   */
+  replaceElements(set: SetRef, elements: ElementSource): this {
+    const ref = check(setRefSchema, set, 'set')
+    this.#push({ kind: 'flushSet', set: ref })
+    this.#entries.push({ op: { kind: 'elements', verb: 'add', set: ref }, source: checkSource(elements) })
+    return this
+  }
+
+  /**
+   * Makes the set hold exactly these elements with the fewest changes:
+   * the set is read, and only the missing elements are added and the
+   * others deleted, in this batch. Elements in both keep their timeout,
+   * comment and counter.
+   */
+  syncElements(set: SetRef, elements: ElementSource): this {
+    const ref = check(setRefSchema, set, 'set')
+    this.#entries.push({ op: { kind: 'syncElements', set: ref }, source: checkSource(elements) })
+    return this
+  }
+
   #elements(verb: string, set: SetRef, elements: ElementSource): this {
     const ref = check(setRefSchema, set, 'set')
     this.#entries.push({ op: { kind: 'elements', verb, set: ref }, source: checkSource(elements) })

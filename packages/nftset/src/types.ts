@@ -169,6 +169,10 @@ export interface CommitSummary {
   bytes: number
   /** Element nests; a range in an interval set takes two. */
   wireElements: number
+  /** Elements added by `syncElements`. */
+  added: number
+  /** Elements removed by `syncElements`. */
+  removed: number
 }
 
 /** Options of a transaction. */
