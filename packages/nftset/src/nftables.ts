@@ -2,6 +2,7 @@ import { NativeConnection, type NativeChunk, type NativeCursor } from '../native
 import { toNativeNow } from './elements.js'
 import { fromNative, NftsetError } from './errors.js'
 import { chunkOptionsSchema, commitOptionsSchema, familySchema, openOptionsSchema, setRefSchema } from './schemas.js'
+import { CallGroup } from './coalesce.js'
 import { Monitor } from './monitor.js'
 import { check, Transaction } from './transaction.js'
 import type {
@@ -32,10 +33,14 @@ export class Nftables {
   /** Settles once the latest call has reached the native connection. */
   #turn: Promise<void> = Promise.resolve()
   #closing = false
+  readonly #coalesce: boolean
+  /** The group that coalesced calls join, until its turn comes. */
+  #group: CallGroup | undefined
 
-  private constructor(native: NativeConnection, netns: string | undefined) {
+  private constructor(native: NativeConnection, netns: string | undefined, coalesce: boolean) {
     this.#native = native
     this.#netns = netns
+    this.#coalesce = coalesce
   }
 
   /**
@@ -43,10 +48,10 @@ export class Nftables {
    * every change, and `CAP_SYS_ADMIN` over it to enter another namespace.
    */
   static async open(options?: OpenOptions): Promise<Nftables> {
-    const { netns } = check(openOptionsSchema, options, 'options') ?? {}
+    const { netns, coalesce } = check(openOptionsSchema, options, 'options') ?? {}
     const path = netnsPath(netns)
     const native = await call(() => NativeConnection.open(path))
-    return new Nftables(native, path)
+    return new Nftables(native, path, coalesce ?? false)
   }
 
   /** True once `close()` was called. */
@@ -187,9 +192,10 @@ export class Nftables {
 
   /**
    * Streams the elements of a set, one at a time, with memory bounded by
-   * `chunkSize` whatever the size of the set. The listing runs on a socket
-   * of its own, so other calls on this connection go on meanwhile. A set
-   * that changes while it is listed fails with `ERR_INTERRUPTED`.
+   * `chunkSize` whatever the size of the set. The listing sees every
+   * change made on this connection before it, and runs on a socket of its
+   * own, so later calls go on meanwhile. A set that changes while it is
+   * listed fails with `ERR_INTERRUPTED`.
    */
   async *elements(set: SetRef, options?: { chunkSize?: number }): AsyncGenerator<ElementInfo, void, undefined> {
     for await (const chunk of this.chunks(set, options)) {
@@ -201,7 +207,7 @@ export class Nftables {
   async *chunks(set: SetRef, options?: { chunkSize?: number }): AsyncGenerator<ElementInfo[], void, undefined> {
     const ref = check(setRefSchema, set, 'set')
     const { chunkSize } = check(chunkOptionsSchema, options, 'options') ?? {}
-    const cursor: NativeCursor = await this.#inOrder(() => () => this.#native.openCursor(ref))
+    const cursor = await this.#openCursor(ref)
     let done = false
     try {
       for (;;) {
@@ -223,11 +229,20 @@ export class Nftables {
 
   /**
    * Counts the elements of a set; a range of an interval set counts once.
-   * Reads the whole set, but builds no element objects.
+   * Reads the whole set, but builds no element objects, except where the
+   * kernel reports the count (hash sets without timeouts, Linux 6.16+).
    */
   async countElements(set: SetRef): Promise<number> {
     const ref = check(setRefSchema, set, 'set')
-    const cursor: NativeCursor = await this.#inOrder(() => () => this.#native.openCursor(ref))
+    // Linux 6.16 and later report the count of a hash set with its
+    // definition, which saves the dump. Interval sets count their start and
+    // end elements, and sets with timeouts may count expired elements, so
+    // those are dumped.
+    const info = await this.getSet(ref)
+    if (info.count !== undefined && !info.flags.includes('interval') && !info.flags.includes('timeout')) {
+      return info.count
+    }
+    const cursor = await this.#openCursor(ref)
     let count = 0
     try {
       for (;;) {
@@ -301,15 +316,32 @@ export class Nftables {
   }
 
   /**
+   * Opens a cursor once every earlier call on this connection is done, so
+   * that a listing sees the changes made before it. The cursor reads on a
+   * socket of its own, so changes made after it may or may not appear, but
+   * never in part: a listing comes from one ruleset generation.
+   */
+  #openCursor(ref: SetRef): Promise<NativeCursor> {
+    return this.#inOrder(() => async () => {
+      await this.#native.generation()
+      return this.#native.openCursor(ref)
+    })
+  }
+
+  /**
    * Runs a call after every earlier call on this connection has reached
    * the native side, so that calls reach the kernel in the order they were
    * made even when an earlier one first converts a large element list.
    * `prepare` does that conversion and returns the function that issues
    * the native call.
    */
-  async #inOrder<T>(prepare: () => Promise<() => Promise<T>> | (() => Promise<T>)): Promise<T> {
+  async #inOrder<T>(prepare: () => Promise<() => Promise<T>> | (() => Promise<T>), group?: CallGroup): Promise<T> {
     if (this.#closing) {
       throw new NftsetError('the connection is closed: open a new one with Nftables.open()', { code: 'ERR_CLOSED' })
+    }
+    if (group === undefined) {
+      // A later coalesced call must not join a group queued before this call.
+      this.#group = undefined
     }
     const previous = this.#turn
     let release!: () => void
@@ -330,7 +362,17 @@ export class Nftables {
   private async run(build: (tx: Transaction) => void, options?: CommitOptions): Promise<CommitSummary> {
     const tx = new Transaction()
     build(tx)
-    return this.commit(tx, options)
+    if (!this.#coalesce || options !== undefined) {
+      return this.commit(tx, options)
+    }
+    let group = this.#group
+    if (group === undefined || group.started) {
+      const created = new CallGroup()
+      group = created
+      this.#group = created
+      void this.#inOrder(() => created.prepare(this.#native), created).catch(() => undefined)
+    }
+    return group.join(tx)
   }
 }
 

@@ -139,6 +139,7 @@ export const openOptionsSchema = z
         z.number().int().min(1, 'expected a process id'),
       ])
       .optional(),
+    coalesce: z.boolean().optional(),
   })
   .optional()
 

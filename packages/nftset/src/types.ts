@@ -191,4 +191,11 @@ export interface OpenOptions {
    * caller's namespace.
    */
   netns?: string | number
+  /**
+   * Commit element calls made while earlier calls wait for their turn as
+   * one batch. A thousand concurrent one-element adds then cost one kernel
+   * transaction. Each call still succeeds or fails on its own, and resolves
+   * with the summary of the batch it was part of. Default: false.
+   */
+  coalesce?: boolean
 }
