@@ -27,6 +27,7 @@ pub mod listing;
 pub mod monitor;
 pub mod names;
 pub mod query;
+pub mod render;
 pub mod reply;
 pub mod set;
 pub mod socket;

@@ -125,6 +125,9 @@ impl NativeConnection {
                 .enumerate()
                 .map(|(index, (op, chunks))| op_at(op, chunks, index))
                 .collect::<Result<Vec<_>, Error>>()?;
+            if diagnostics_enabled() {
+                eprint!("{}", nftset_core::render::render(&converted));
+            }
             let summary = client.commit(&converted, options)?;
             Ok(NativeCommitSummary {
                 messages: summary.messages as u32,
@@ -262,6 +265,17 @@ where
     }
     drop(guard);
     Ok(promise)
+}
+
+/// Returns true when `NFTSET_DEBUG` lists `batch`: each transaction is then
+/// printed to stderr in nft syntax before it is sent. Silent otherwise.
+fn diagnostics_enabled() -> bool {
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ENABLED.get_or_init(|| {
+        std::env::var("NFTSET_DEBUG")
+            .map(|value| value.split(',').any(|part| part.trim() == "batch"))
+            .unwrap_or(false)
+    })
 }
 
 fn op_at(
