@@ -200,13 +200,13 @@ impl Batch {
             self.close_list();
             self.open_list(header);
         }
-        let open = self.open.clone().expect("an element list is open");
+        let nest_start = self.open.as_ref().expect("an element list is open").nest_start;
         let mut w = Writer::new(self.pages.last_mut().expect("a batch has a page"));
         let before = w.len();
         let nest = w.begin_nest(NFTA_LIST_ELEM);
         element(&mut w);
         w.end_nest(nest);
-        if w.nest_len(open.nest_start) > MAX_LIST_LEN {
+        if w.nest_len(nest_start) > MAX_LIST_LEN {
             w.truncate(before);
             self.close_list();
             self.open_list(header);
