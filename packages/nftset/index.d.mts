@@ -1,0 +1,3 @@
+// Types of the ES module entry point, index.mjs: the same exports as the
+// CommonJS build.
+export * from './dist/index.js'
