@@ -3,9 +3,9 @@
 //! The kernel sends one message per created or deleted set and per added or
 //! deleted element, then `NFT_MSG_NEWGEN` when the transaction commits.
 //! Events are held until that message, so that each carries the generation
-//! it belongs to, and so that the start and end elements of a range in a
-//! single-field interval set, which arrive as separate messages, can be
-//! paired back into one range.
+//! it belongs to. Holding them also pairs the start and end elements of a
+//! range in a single-field interval set, which arrive as separate messages,
+//! back into one range.
 
 use std::collections::HashMap;
 
@@ -21,7 +21,7 @@ use crate::socket::{Netns, Socket};
 use crate::sys::*;
 use crate::transaction::SetRef;
 
-/// Which events to report; `None` matches everything.
+/// Event filter; a field that is `None` matches everything.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
     /// Table family.
@@ -235,8 +235,8 @@ impl Monitor {
         Ok(())
     }
 
-    /// The definition of a set, read once and kept; `None` for a set that
-    /// is gone already or whose type nftset cannot decode.
+    /// Looks up the definition of a set, read once and kept; `None` for a
+    /// set that is gone already or whose type nftset cannot decode.
     fn definition(&mut self, set: &SetRef) -> Result<Option<SetDef>> {
         if let Some(def) = self.sets.get(set) {
             return Ok(def.key.is_some().then(|| def.clone()));

@@ -15,7 +15,7 @@ use crate::interval::{self, Interval, RbtreeElement};
 use crate::key::{KeyBuf, KeyRange};
 use crate::set::SetDef;
 
-/// What to send: the elements to delete, then the elements to add with
+/// The changes of a sync: elements to delete, then elements to add with
 /// their index in the caller's list.
 #[derive(Debug, Default)]
 pub(crate) struct SyncPlan {
@@ -67,9 +67,9 @@ pub(crate) fn plan(
     Ok(plan)
 }
 
-/// Checks the desired ranges of an interval set: with `auto-merge`
-/// overlapping and adjacent ranges are merged, as an add would merge them;
-/// without it an overlap is an error, as it is for an add.
+/// Checks the desired ranges of an interval set. With `auto-merge`,
+/// overlapping and adjacent ranges are merged, as an add would merge them.
+/// Without it, an overlap is an error, as it is for an add.
 fn normalize(def: &SetDef, desired: Vec<(usize, Element)>) -> Result<Vec<(usize, Element)>> {
     if !def.is_interval() {
         return Ok(desired);
