@@ -9,6 +9,12 @@
 //! lists are split across messages so that each `NFTA_SET_ELEM_LIST_ELEMENTS`
 //! nest stays under the 64 KiB limit of `nla_len`. The kernel keeps only the
 //! last list attribute of a message, so a list is never split inside one.
+//!
+//! A batch that does not fit the socket send buffer can be cut into several
+//! batches at message boundaries ([`FinishedBatch::split`]). Each of those
+//! is atomic on its own, but the whole is not.
+
+use std::ops::Range;
 
 use crate::attr::Writer;
 use crate::sys::*;
@@ -50,6 +56,8 @@ pub struct Batch {
     begin_seq: u32,
     next_seq: u32,
     open: Option<OpenList>,
+    /// `NLM_F_ACK` when every message requests an acknowledgement, else 0.
+    ack: u16,
 }
 
 /// Header of the element message being filled, to restart it when full.
@@ -95,21 +103,24 @@ impl Batch {
             begin_seq: first_seq,
             next_seq: first_seq,
             open: None,
+            ack: 0,
         };
         let seq = batch.take_seq();
-        let mut w = Writer::new(batch.page());
-        let start = w.begin_message(
-            NFNL_MSG_BATCH_BEGIN,
-            NLM_F_REQUEST,
-            seq,
-            NFPROTO_UNSPEC,
-            NFNL_SUBSYS_NFTABLES,
-        );
-        if let Some(genid) = genid {
-            w.u32_be(NFNL_BATCH_GENID, genid);
-        }
-        w.end_message(start);
+        write_begin(&mut Writer::new(batch.page()), seq, genid);
         batch
+    }
+
+    /// Asks the kernel to acknowledge every message that follows, and the
+    /// end of the batch (`NLM_F_ACK`). The kernel then queues one reply per
+    /// message, which can overflow a small receive buffer; by default only
+    /// errors are sent.
+    pub fn acknowledge_each(&mut self) {
+        self.ack = NLM_F_ACK;
+    }
+
+    /// Returns true when every message requests an acknowledgement.
+    pub fn acknowledges_each(&self) -> bool {
+        self.ack != 0
     }
 
     /// Sequence number of `BATCH_BEGIN`; kernel errors against it concern
@@ -170,8 +181,15 @@ impl Batch {
         self.reserve(MAX_MESSAGE_LEN);
         let seq = self.take_seq();
         let page = self.pages.len() - 1;
+        let ack = self.ack;
         let mut w = Writer::new(self.page());
-        let start = w.begin_message(nft_type(command), NLM_F_REQUEST | flags, seq, family, 0);
+        let start = w.begin_message(
+            nft_type(command),
+            NLM_F_REQUEST | flags | ack,
+            seq,
+            family,
+            0,
+        );
         body(&mut w);
         w.end_message(start);
         let len = w.len() - start;
@@ -200,7 +218,11 @@ impl Batch {
             self.close_list();
             self.open_list(header);
         }
-        let nest_start = self.open.as_ref().expect("an element list is open").nest_start;
+        let nest_start = self
+            .open
+            .as_ref()
+            .expect("an element list is open")
+            .nest_start;
         let mut w = Writer::new(self.pages.last_mut().expect("a batch has a page"));
         let before = w.len();
         let nest = w.begin_nest(NFTA_LIST_ELEM);
@@ -254,15 +276,8 @@ impl Batch {
     pub fn finish(mut self) -> FinishedBatch {
         self.close_list();
         let seq = self.take_seq();
-        let mut w = Writer::new(self.page());
-        let start = w.begin_message(
-            NFNL_MSG_BATCH_END,
-            NLM_F_REQUEST,
-            seq,
-            NFPROTO_UNSPEC,
-            NFNL_SUBSYS_NFTABLES,
-        );
-        w.end_message(start);
+        let ack = self.ack != 0;
+        write_end(&mut Writer::new(self.page()), seq, ack);
         FinishedBatch {
             end_seq: seq,
             batch: self,
@@ -287,10 +302,11 @@ impl Batch {
     fn open_list(&mut self, header: &ListHeader) {
         self.reserve(MAX_MESSAGE_LEN);
         let seq = self.take_seq();
+        let ack = self.ack;
         let mut w = Writer::new(self.page());
         let message_start = w.begin_message(
             nft_type(header.command),
-            NLM_F_REQUEST | header.flags,
+            NLM_F_REQUEST | header.flags | ack,
             seq,
             header.family,
             0,
@@ -369,5 +385,187 @@ impl FinishedBatch {
     /// All bytes in one buffer, for dumps and golden tests.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.batch.pages.concat()
+    }
+
+    /// Returns the bytes of the messages in `range` (indexes into
+    /// [`Batch::messages`]), without `BATCH_BEGIN` and `BATCH_END`: one
+    /// slice per page they span, in order.
+    pub fn message_slices(&self, range: Range<usize>) -> Vec<&[u8]> {
+        let messages = &self.batch.messages[range];
+        let mut slices: Vec<(usize, usize, usize)> = Vec::new();
+        for info in messages {
+            let end = info.offset + info.len;
+            match slices.last_mut() {
+                Some((page, _, last_end)) if *page == info.page && *last_end == info.offset => {
+                    *last_end = end;
+                }
+                _ => slices.push((info.page, info.offset, end)),
+            }
+        }
+        slices
+            .into_iter()
+            .map(|(page, start, end)| &self.batch.pages[page][start..end])
+            .collect()
+    }
+
+    /// Cuts the messages into runs that each fit, framed by `BATCH_BEGIN`
+    /// (with a generation id) and `BATCH_END`, into `limit` bytes. Returns
+    /// the ranges of message indexes in order, or the length of a message
+    /// that does not fit alone.
+    pub fn split(&self, limit: usize) -> Result<Vec<Range<usize>>, usize> {
+        let frame = FRAME_LEN;
+        let mut ranges = Vec::new();
+        let mut start = 0;
+        let mut bytes = frame;
+        for (index, info) in self.batch.messages.iter().enumerate() {
+            if frame + info.len > limit {
+                return Err(info.len);
+            }
+            if bytes + info.len > limit {
+                ranges.push(start..index);
+                start = index;
+                bytes = frame;
+            }
+            bytes += info.len;
+        }
+        if start < self.batch.messages.len() {
+            ranges.push(start..self.batch.messages.len());
+        }
+        Ok(ranges)
+    }
+}
+
+/// Bytes of `BATCH_BEGIN` with a generation id plus `BATCH_END`.
+pub const FRAME_LEN: usize = 2 * (NLMSG_HDRLEN + NFGENMSG_LEN) + NLA_HDRLEN + 4;
+
+/// Builds a `BATCH_BEGIN` message on its own, to send part of a batch.
+pub fn begin_message(seq: u32, genid: Option<u32>) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(32);
+    write_begin(&mut Writer::new(&mut buf), seq, genid);
+    buf
+}
+
+/// Builds a `BATCH_END` message on its own, to send part of a batch.
+pub fn end_message(seq: u32, ack: bool) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(20);
+    write_end(&mut Writer::new(&mut buf), seq, ack);
+    buf
+}
+
+/// `BATCH_BEGIN`: the kernel rejects the batch with `ERESTART` when `genid`
+/// is given and the ruleset generation is no longer that value.
+fn write_begin(w: &mut Writer<'_>, seq: u32, genid: Option<u32>) {
+    let start = w.begin_message(
+        NFNL_MSG_BATCH_BEGIN,
+        NLM_F_REQUEST,
+        seq,
+        NFPROTO_UNSPEC,
+        NFNL_SUBSYS_NFTABLES,
+    );
+    if let Some(genid) = genid {
+        w.u32_be(NFNL_BATCH_GENID, genid);
+    }
+    w.end_message(start);
+}
+
+/// `BATCH_END`. With `ack`, Linux 6.10 and later acknowledge it once the
+/// batch committed; older kernels send nothing for it.
+fn write_end(w: &mut Writer<'_>, seq: u32, ack: bool) {
+    let flags = NLM_F_REQUEST | if ack { NLM_F_ACK } else { 0 };
+    let start = w.begin_message(
+        NFNL_MSG_BATCH_END,
+        flags,
+        seq,
+        NFPROTO_UNSPEC,
+        NFNL_SUBSYS_NFTABLES,
+    );
+    w.end_message(start);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds a batch of `count` element messages of one element each, each
+    /// from a separate operation so that no two share a message.
+    fn batch_of(count: usize) -> FinishedBatch {
+        let mut batch = Batch::new(100);
+        for operation in 0..count {
+            let header = ListHeader {
+                command: NFT_MSG_NEWSETELEM,
+                flags: NLM_F_CREATE,
+                family: NFPROTO_INET,
+                table: "t".into(),
+                set: "s".into(),
+                set_id: None,
+                operation,
+            };
+            batch.push_element(&header, 0, |w| {
+                let key = w.begin_nest(NFTA_SET_ELEM_KEY);
+                w.bytes(NFTA_DATA_VALUE, &[192, 0, 2, operation as u8]);
+                w.end_nest(key);
+            });
+        }
+        batch.finish()
+    }
+
+    #[test]
+    fn slices_cover_the_messages_only() {
+        let batch = batch_of(3);
+        let bytes = batch.to_bytes();
+        let begin_len = NLMSG_HDRLEN + NFGENMSG_LEN;
+
+        let slices = batch.message_slices(0..3);
+
+        assert_eq!(slices.len(), 1, "consecutive messages of a page join");
+        assert_eq!(slices[0], &bytes[begin_len..bytes.len() - begin_len]);
+        let middle = batch.message_slices(1..2);
+        let info = &batch.batch().messages()[1];
+        assert_eq!(middle[0], batch.batch().message_bytes(info));
+    }
+
+    #[test]
+    fn split_keeps_every_run_under_the_limit() {
+        let batch = batch_of(10);
+        let message = batch.batch().messages()[0].len;
+        let limit = FRAME_LEN + 3 * message;
+
+        let ranges = batch.split(limit).unwrap();
+
+        assert_eq!(ranges, vec![0..3, 3..6, 6..9, 9..10]);
+        assert_eq!(batch.split(usize::MAX).unwrap(), vec![0..10]);
+        assert_eq!(batch.split(FRAME_LEN + message - 1), Err(message));
+    }
+
+    #[test]
+    fn framing_messages_match_the_batch() {
+        let batch = batch_of(1);
+        let bytes = batch.to_bytes();
+        let begin = begin_message(100, None);
+        let end = end_message(batch.end_seq(), false);
+
+        assert_eq!(begin, bytes[..begin.len()]);
+        assert_eq!(end, bytes[bytes.len() - end.len()..]);
+        assert_eq!(begin_message(100, Some(7)).len(), begin.len() + 8);
+    }
+
+    #[test]
+    fn acknowledge_each_flags_messages_and_end() {
+        let mut batch = Batch::new(1);
+        batch.acknowledge_each();
+        batch.push(NFT_MSG_NEWTABLE, NLM_F_CREATE, NFPROTO_INET, 0, |w| {
+            w.string(NFTA_TABLE_NAME, "t");
+        });
+        let batch = batch.finish();
+        let bytes = batch.to_bytes();
+        let flags = |offset: usize| u16::from_ne_bytes([bytes[offset + 6], bytes[offset + 7]]);
+
+        assert_eq!(flags(0), NLM_F_REQUEST, "BATCH_BEGIN asks for no ACK");
+        let table = &batch.batch().messages()[0];
+        assert_eq!(
+            flags(table.offset),
+            NLM_F_REQUEST | NLM_F_CREATE | NLM_F_ACK
+        );
+        assert_eq!(flags(bytes.len() - 20), NLM_F_REQUEST | NLM_F_ACK);
     }
 }

@@ -1,26 +1,22 @@
 //! The client: one socket, the read requests, and sending batches.
 //!
 //! Reads (`GETSET`, `GETSETELEM`, `GETGEN`) are plain requests; writes go
-//! through [`Client::commit`] in one batch. Every reply is drained before a
-//! call returns, so the socket is clean for the next call.
+//! through [`Client::commit`] in one batch, which [`crate::delivery`] sends.
+//! Every reply is drained before a call returns, so the socket is clean for
+//! the next call.
 
 use crate::attr::Writer;
-use crate::batch::FinishedBatch;
 use crate::element::{self, WireElement};
 use crate::error::{Error, ErrorKind, Result};
 use crate::family::Family;
-use crate::kernel_error::{self, Failure};
+use crate::kernel_error::Failure;
+use crate::outcome::{ElementKey, SetName};
 use crate::reply::{self, Message, Messages};
 use crate::set::SetDef;
 use crate::socket::{Netns, Socket};
 use crate::sys::*;
 use crate::transaction::SetRef;
 
-/// Extra receive buffer per message that may answer, as nft sizes it: an
-/// error reply takes about 1 KiB of socket memory even when it is small.
-const RECV_PER_MESSAGE: usize = 1024;
-/// Receive buffer kept free for large error replies and dumps.
-const RECV_BASE: usize = 256 << 10;
 /// How often a listing is restarted when the ruleset changes under it.
 const LIST_RETRIES: usize = 8;
 
@@ -264,62 +260,44 @@ impl Client {
         }
     }
 
-    /// Sends a finished batch and waits for the kernel's verdict.
-    ///
-    /// The kernel handles a batch inside `sendmsg`, so every reply is
-    /// queued when it returns; they are read without blocking until none
-    /// is left. Any error means the kernel applied nothing.
-    pub fn send_batch(&mut self, batch: &FinishedBatch) -> std::result::Result<(), BatchFailure> {
-        self.socket.discard_pending().map_err(BatchFailure::Local)?;
-        let capacity = self
-            .socket
-            .reserve_send(batch.len())
-            .map_err(BatchFailure::Local)?;
-        if capacity < batch.len() {
-            return Err(BatchFailure::TooLarge {
-                bytes: batch.len(),
-                capacity: self.socket.send_capacity(),
-            });
-        }
-        let replies = batch.batch().messages().len() * RECV_PER_MESSAGE + RECV_BASE;
-        self.socket
-            .reserve_recv(replies)
-            .map_err(BatchFailure::Local)?;
-        self.socket.send_batch(batch).map_err(BatchFailure::Local)?;
-
-        let first = batch.batch().begin_seq();
-        let last = batch.end_seq();
-        let mut errors = Vec::new();
-        let mut lost = false;
-        loop {
-            match self.socket.recv(false) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(error) if error.kind == ErrorKind::Kernel(libc::ENOBUFS) => {
-                    lost = true;
-                    continue;
+    /// Returns true if `set` contains the element `key` identifies, looked up
+    /// the way a batch sent it (`NFT_MSG_GETSETELEM`). The request carries no
+    /// ACK flag, so a single reply comes back, whatever the receive buffer.
+    pub(crate) fn holds_element(&mut self, set: &SetName, key: &ElementKey) -> Result<bool> {
+        let result = self.request(
+            NFT_MSG_GETSETELEM,
+            0,
+            set.family,
+            |w| {
+                w.string(NFTA_SET_ELEM_LIST_TABLE, &set.table);
+                w.string(NFTA_SET_ELEM_LIST_SET, &set.set);
+                let list = w.begin_nest(NFTA_SET_ELEM_LIST_ELEMENTS);
+                let nest = w.begin_nest(NFTA_LIST_ELEM);
+                let value = w.begin_nest(NFTA_SET_ELEM_KEY);
+                w.bytes(NFTA_DATA_VALUE, &key.key);
+                w.end_nest(value);
+                if let Some(end) = &key.key_end {
+                    let value = w.begin_nest(NFTA_SET_ELEM_KEY_END);
+                    w.bytes(NFTA_DATA_VALUE, end);
+                    w.end_nest(value);
                 }
-                Err(error) => return Err(BatchFailure::Local(error)),
-            }
-            for message in Messages::new(self.socket.datagram()) {
-                let message = message.map_err(|error| BatchFailure::Local(error.into()))?;
-                let in_batch = message.seq.wrapping_sub(first) <= last.wrapping_sub(first);
-                if message.ty != NLMSG_ERROR || !in_batch {
-                    continue;
-                }
-                let ack = reply::parse_ack(&message).map_err(|e| BatchFailure::Local(e.into()))?;
-                if ack.errno != 0 {
-                    errors.push(ack);
-                }
+                w.end_nest(nest);
+                w.end_nest(list);
+            },
+            |_| Ok(()),
+        );
+        match result {
+            Ok(()) => Ok(true),
+            Err(Failure::Kernel { ack, .. }) if ack.errno == libc::ENOENT => Ok(false),
+            Err(failure) => {
+                let target = crate::error::Target {
+                    family: String::new(),
+                    table: set.table.clone(),
+                    set: set.set.clone(),
+                };
+                Err(failure.into_error("get element", &target, None))
             }
         }
-        if !errors.is_empty() {
-            return Err(BatchFailure::Rejected { errors, lost });
-        }
-        if lost {
-            return Err(BatchFailure::Unknown);
-        }
-        Ok(())
     }
 }
 
@@ -333,16 +311,6 @@ pub enum BatchFailure {
         errors: Vec<reply::Ack>,
         /// True if some replies were lost.
         lost: bool,
-    },
-    /// Replies were lost and none of those read was an error, so the batch
-    /// may or may not have been applied.
-    Unknown,
-    /// The batch does not fit the socket's send buffer.
-    TooLarge {
-        /// Batch size.
-        bytes: usize,
-        /// Largest batch the socket takes.
-        capacity: usize,
     },
     /// A local failure before or while sending.
     Local(Error),
@@ -368,4 +336,4 @@ fn for_each_element(
     Ok(())
 }
 
-pub use kernel_error::describe_batch_failure;
+pub use crate::kernel_error::describe_batch_failure;

@@ -13,7 +13,7 @@ use crate::datatype::HostBits;
 use crate::element::{self, Element, ParseOptions, Part, Purpose};
 use crate::error::{Error, ErrorKind, Result};
 use crate::interval::{self, Interval};
-use crate::kernel_error::{describe_batch_failure, kernel_before, BatchContext};
+use crate::kernel_error::{kernel_before, BatchContext};
 use crate::key::KeyBuf;
 use crate::names::check_name;
 use crate::set::SetDef;
@@ -39,8 +39,12 @@ impl Client {
     /// effect or none does.
     pub fn commit(&mut self, ops: &[Op], options: CommitOptions) -> Result<CommitSummary> {
         let first_seq = self.socket().take_seqs(0);
+        let mut batch = Batch::with_genid(first_seq, options.generation);
+        if options.ack_each {
+            batch.acknowledge_each();
+        }
         let mut builder = Builder {
-            batch: Batch::with_genid(first_seq, options.generation),
+            batch,
             sets: HashMap::new(),
             next_set_id: 1,
             host_bits: if options.strict {
@@ -73,20 +77,24 @@ impl Client {
             wire_elements: batch.batch().element_origins().len(),
             added: builder.added,
             removed: builder.removed,
+            batches: 0,
+            replies_lost: false,
         };
         if summary.messages == 2 {
             return Ok(summary);
         }
-        self.send_batch(&batch).map_err(|failure| {
-            let size_of = |operation: usize| set_sizes.get(operation).copied().flatten();
-            let context = BatchContext {
-                batch: batch.batch(),
-                ops,
-                set_size: &size_of,
-            };
-            describe_batch_failure(failure, &context)
-        })?;
-        Ok(summary)
+        let size_of = |operation: usize| set_sizes.get(operation).copied().flatten();
+        let context = BatchContext {
+            batch: batch.batch(),
+            ops,
+            set_size: &size_of,
+        };
+        let delivery = self.deliver(&batch, &options, &context)?;
+        Ok(CommitSummary {
+            batches: delivery.batches,
+            replies_lost: delivery.replies_lost,
+            ..summary
+        })
     }
 }
 
@@ -96,9 +104,10 @@ struct Builder {
     next_set_id: u32,
     host_bits: HostBits,
     set_sizes: Vec<Option<u32>>,
-    /// Ranges of the auto-merge sets this batch already added to, as they
-    /// will be after the batch applies. A later add to the same set in this
-    /// batch merges with them, not with the ranges the kernel has now.
+    /// Ranges of the single-field interval sets this batch already added
+    /// to, as they will be after the batch applies. A later add to the same
+    /// set in this batch merges with them or is checked against them, not
+    /// against the ranges the kernel has now.
     merged: HashMap<SetRef, Vec<Interval>>,
     /// Ranges this batch deletes from auto-merge sets not in `merged`. They
     /// are left out when a later add reads the set's ranges from the kernel.
@@ -198,7 +207,7 @@ impl Builder {
             }
             Op::FlushSet { set } => {
                 let resolved = self.resolve(client, set)?;
-                if resolved.def.auto_merge {
+                if tracks_ranges(&resolved.def) {
                     self.merged.insert(set.clone(), Vec::new());
                     self.deleted.remove(set);
                 }
@@ -221,7 +230,8 @@ impl Builder {
                 self.set_sizes[index] = resolved.def.size;
                 if resolved.def.is_interval() {
                     let pending = self.parse(&resolved.def, *verb, elements)?;
-                    if resolved.def.auto_merge && matches!(verb, Verb::Delete | Verb::Destroy) {
+                    if tracks_ranges(&resolved.def) && matches!(verb, Verb::Delete | Verb::Destroy)
+                    {
                         self.forget_merged(set, &pending);
                     }
                     self.write_elements(client, index, *verb, &resolved, pending, elements)?;
@@ -264,6 +274,7 @@ impl Builder {
             |mut error| {
                 if let Some(index) = error.element_index {
                     error.element = elements.display(index);
+                    error.line = elements.line(index);
                     error.conflict_element = error.conflict_index.and_then(|i| elements.display(i));
                     error.message = format!(
                         "elements \"{}\" (index {}) and \"{}\" (index {index}) overlap; merge \
@@ -384,14 +395,8 @@ impl Builder {
         };
         let mut pending = Vec::with_capacity(elements.len());
         elements.try_for_each(|index, input| {
-            let element = element::parse(def, &input, options).map_err(|message| {
-                let shown = elements.display(index).unwrap_or_default();
-                Error::invalid_element(
-                    index,
-                    shown.clone(),
-                    format!("invalid element \"{shown}\": {message}"),
-                )
-            })?;
+            let element = element::parse(def, &input, options)
+                .map_err(|message| invalid_element(elements, index, message))?;
             pending.push(Pending { element, index });
             Ok::<(), Error>(())
         })?;
@@ -463,6 +468,9 @@ impl Builder {
                 return self.merge_elements(client, index, resolved, pending);
             }
             check_overlaps(def, &pending, elements)?;
+            if tracks_ranges(def) {
+                self.check_existing_overlaps(client, resolved, &pending, elements)?;
+            }
         }
         let header = self.header(index, command, flags, resolved);
         for item in &pending {
@@ -562,8 +570,75 @@ impl Builder {
         Ok((set, ranges))
     }
 
-    /// Records the ranges that a delete in this batch removes from an
-    /// auto-merge set, so that a later add does not merge with them.
+    /// Rejects ranges that overlap a range the set holds, or will hold once
+    /// the earlier operations of this batch apply, and records the new
+    /// ranges for the operations after this one.
+    ///
+    /// Linux 6.18 does not reject every such range itself. An add of
+    /// `10.0.0.4-10.0.0.9` next to `10.0.0.5-10.0.0.9` shares its end
+    /// element with the existing range, which the kernel takes for a repeat
+    /// and skips, and leaves a start element with no end: nft then lists
+    /// `10.0.0.4` alone. nft avoids this by checking against the set it
+    /// reads first, and so does this check.
+    ///
+    /// NOTE: this reads the whole set once per transaction, as nft does; a
+    /// one-range add to a large interval set costs a full dump.
+    fn check_existing_overlaps(
+        &mut self,
+        client: &mut Client,
+        resolved: &Resolved,
+        pending: &[Pending],
+        elements: &crate::input::Elements,
+    ) -> Result<()> {
+        let def = &resolved.def;
+        let (set, mut ranges) = self.take_merged(client, resolved)?;
+        let incoming: Vec<Interval> = pending
+            .iter()
+            .enumerate()
+            .map(|(position, item)| {
+                Interval::new(item.element.key.lo, item.element.key.hi, position)
+            })
+            .collect();
+        if let Some((existing, position)) = interval::find_existing_overlap(&ranges, &incoming) {
+            let held = ranges
+                .iter()
+                .find(|range| range.index == existing)
+                .expect("the overlap names a range of the list");
+            let key_type = def.key.as_ref().expect("parsed against a typed set");
+            let mut held_text = String::new();
+            key_type.format_range(&held.lo, &held.hi, &mut held_text);
+            let index = pending[position].index;
+            let shown = elements.display(index).unwrap_or_default();
+            let mut error = Error::new(
+                ErrorKind::Kernel(libc::EEXIST),
+                format!(
+                    "element \"{shown}\" overlaps an existing range of set {set}, {held_text}; \
+                     delete that range first, or create the set with auto-merge. Nothing was \
+                     applied: the transaction was not sent."
+                ),
+            );
+            error.element_index = Some(index);
+            error.element = Some(shown);
+            error.line = elements.line(index);
+            error.conflict_element = Some(held_text);
+            return Err(error);
+        }
+        let mut next_index = ranges.iter().map(|held| held.index + 1).max().unwrap_or(0);
+        let mut held: HashSet<(KeyBuf, KeyBuf)> =
+            ranges.iter().map(|range| (range.lo, range.hi)).collect();
+        for range in incoming {
+            if held.insert((range.lo, range.hi)) {
+                ranges.push(Interval::new(range.lo, range.hi, next_index));
+                next_index += 1;
+            }
+        }
+        self.merged.insert(set, ranges);
+        Ok(())
+    }
+
+    /// Records the ranges that a delete in this batch removes from a
+    /// single-field interval set, so that a later add neither merges with
+    /// them nor is checked against them.
     fn forget_merged(&mut self, set: &SetRef, pending: &[Pending]) {
         let bounds = pending
             .iter()
@@ -624,6 +699,13 @@ impl Builder {
     }
 }
 
+/// Returns true for the sets whose ranges a transaction tracks as it is
+/// built: single-field interval sets, which need the ranges to merge or to
+/// check overlaps with.
+fn tracks_ranges(def: &SetDef) -> bool {
+    def.is_interval() && !def.is_concat_interval()
+}
+
 /// Rejects overlapping ranges inside one request, naming both elements.
 /// Exact duplicates pass: the kernel accepts a repeated range in an add and
 /// rejects it in a create, as it does for nft, which sends every copy.
@@ -657,6 +739,7 @@ fn check_overlaps(
         );
         error.conflict_index = Some(first);
         error.conflict_element = Some(first_text);
+        error.line = elements.line(second);
         return Err(error);
     }
     Ok(())

@@ -33,6 +33,8 @@ pub enum ErrorKind {
     Interrupted,
     /// The batch was built for a ruleset generation that is no longer current.
     GenerationConflict,
+    /// A bug in nftset, such as a caught panic; nothing more was sent.
+    Internal,
 }
 
 impl ErrorKind {
@@ -49,6 +51,7 @@ impl ErrorKind {
             ErrorKind::OutcomeUnknown => "ERR_OUTCOME_UNKNOWN",
             ErrorKind::Interrupted => "ERR_INTERRUPTED",
             ErrorKind::GenerationConflict => "ERR_GENERATION_CONFLICT",
+            ErrorKind::Internal => "ERR_INTERNAL",
         }
     }
 
@@ -107,6 +110,11 @@ pub struct ErrorInfo {
     pub operation_index: Option<usize>,
     /// The kernel's extended-ACK message, if it sent one.
     pub kernel_message: Option<String>,
+    /// Index of the failing batch of a transaction that was split; the
+    /// batches before it were applied.
+    pub batch_index: Option<usize>,
+    /// Number of batches a split transaction was cut into.
+    pub batch_count: Option<usize>,
 }
 
 impl std::ops::Deref for Error {
@@ -145,6 +153,8 @@ impl Error {
             path: None,
             operation_index: None,
             kernel_message: None,
+            batch_index: None,
+            batch_count: None,
         }))
     }
 

@@ -127,19 +127,6 @@ pub struct BatchContext<'a> {
 pub fn describe_batch_failure(failure: BatchFailure, context: &BatchContext<'_>) -> Error {
     match failure {
         BatchFailure::Local(error) => error,
-        BatchFailure::TooLarge { bytes, capacity } => Error::new(
-            ErrorKind::Kernel(libc::EMSGSIZE),
-            format!(
-                "the transaction is {bytes} bytes but the socket send buffer takes at most \
-                 {capacity}; raise net.core.wmem_max, run with CAP_NET_ADMIN in the initial user \
-                 namespace, or split the elements into several transactions. Nothing was sent."
-            ),
-        ),
-        BatchFailure::Unknown => Error::new(
-            ErrorKind::OutcomeUnknown,
-            "the kernel's replies overflowed the socket receive buffer, so it is unknown whether \
-             the transaction was applied; read the set back to find out",
-        ),
         BatchFailure::Rejected { errors, .. } => {
             let first = errors
                 .into_iter()

@@ -5,7 +5,9 @@
 //! come in any order, so those are read whole, paired into ranges, and then
 //! handed out in chunks.
 
-use std::collections::VecDeque;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
 
 use crate::client::Client;
 use crate::dump::ElementDump;
@@ -24,6 +26,8 @@ pub struct Listing {
     key_type: KeyType,
     dump: ElementDump,
     ranges: Option<VecDeque<ElementInfo>>,
+    /// Hashes of the keys listed so far, to notice a repeat.
+    seen: HashSet<u64>,
 }
 
 impl Listing {
@@ -45,6 +49,7 @@ impl Listing {
             key_type,
             dump,
             ranges: None,
+            seen: HashSet::new(),
         })
     }
 
@@ -61,14 +66,37 @@ impl Listing {
             return self.next_ranges(client, min);
         }
         let mut chunk = Vec::with_capacity(min);
-        while chunk.len() < min && !self.dump.is_finished() {
-            let (def, key_type) = (&self.def, &self.key_type);
+        let mut repeated = false;
+        while chunk.len() < min && !self.dump.is_finished() && !repeated {
+            let (def, key_type, seen) = (&self.def, &self.key_type, &mut self.seen);
             client.read_element_dump(def, &mut self.dump, |wire| {
-                if !wire.is_catchall() {
-                    chunk.push(format_one(def, key_type, wire, None));
+                if wire.is_catchall() {
+                    return Ok(());
                 }
+                let mut hasher = DefaultHasher::new();
+                wire.key.hash(&mut hasher);
+                wire.key_end.hash(&mut hasher);
+                repeated |= !seen.insert(hasher.finish());
+                chunk.push(format_one(def, key_type, wire, None));
                 Ok(())
             })?;
+        }
+        if repeated {
+            // The kernel walks a hash set again from its start when it
+            // resizes the table during a dump (Linux 6.18 resizes on its own
+            // after many adds or deletes), which repeats elements and skips
+            // others with no generation change. A repeat shows it happened.
+            client.abandon_dump(&mut self.dump)?;
+            let mut error = Error::new(
+                ErrorKind::Interrupted,
+                format!(
+                    "set {} {} {} was resized by the kernel while it was listed, so the listing \
+                     repeated elements; list it again",
+                    self.def.family, self.def.table, self.def.name
+                ),
+            );
+            error.operation = Some("list elements".into());
+            return Err(error);
         }
         Ok(chunk)
     }

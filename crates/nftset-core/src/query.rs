@@ -60,20 +60,26 @@ impl ElementInfo {
 
 impl Client {
     /// Lists every element of a set: ranges of interval sets in ascending
-    /// order, other sets in the kernel's order.
+    /// order, other sets in the kernel's order. The set is listed again, up
+    /// to three times, when it changes or the kernel resizes it meanwhile.
     pub fn list_elements(&mut self, set: &SetRef) -> Result<(SetDef, Vec<ElementInfo>)> {
-        let def = self.get_set(set)?;
-        let key_type = typed_key(&def)?;
-        let mut wire = Vec::new();
-        self.dump_elements(&def, |element| {
-            match element {
-                Some(element) => wire.push(element),
-                None => wire.clear(),
+        let mut attempt = 1;
+        loop {
+            let mut listing = crate::listing::Listing::start(self, set)?;
+            let mut all = Vec::new();
+            let outcome = loop {
+                match listing.next_chunk(self, 4096) {
+                    Ok(chunk) if chunk.is_empty() => break Ok(()),
+                    Ok(chunk) => all.extend(chunk),
+                    Err(error) => break Err(error),
+                }
+            };
+            match outcome {
+                Ok(()) => return Ok((listing.def().clone(), all)),
+                Err(error) if error.kind == ErrorKind::Interrupted && attempt < 3 => attempt += 1,
+                Err(error) => return Err(error),
             }
-            Ok(())
-        })?;
-        let elements = format_all(&def, &key_type, wire);
-        Ok((def, elements))
+        }
     }
 
     /// Looks keys up and returns the elements that hold them. In an interval

@@ -128,6 +128,12 @@ pub fn parse_ack(message: &Message<'_>) -> Result<Ack, DecodeError> {
         .get(..4)
         .map(|bytes| i32::from_ne_bytes(bytes.try_into().expect("4 bytes")))
         .ok_or_else(|| DecodeError::new("NLMSG_ERROR without an error code"))?;
+    // The kernel sends 0 or a negative errno, and errnos stop at 4095.
+    if !(-4095..=0).contains(&error_code) {
+        return Err(DecodeError::new(format!(
+            "invalid NLMSG_ERROR: error code {error_code} is neither 0 nor a negative errno"
+        )));
+    }
     if error_code == 0 {
         return Ok(Ack {
             seq: message.seq,
@@ -136,6 +142,7 @@ pub fn parse_ack(message: &Message<'_>) -> Result<Ack, DecodeError> {
             message: None,
         });
     }
+    check_echo(message)?;
     let parsed = Nlmsghdr::<u16, Buffer>::from_bytes(&mut Cursor::new(message.bytes))
         .map_err(|error| DecodeError::new(format!("NLMSG_ERROR: {error}")))?;
     let NlPayload::Err(error) = parsed.nl_payload() else {
@@ -165,14 +172,37 @@ pub fn parse_ack(message: &Message<'_>) -> Result<Ack, DecodeError> {
     Ok(ack)
 }
 
+/// Checks that the request an error echoes fits the message, padding
+/// included, before neli reads it. neli sizes its buffers from the echoed
+/// length and panics when that length is below the 16-byte header or its
+/// padded size passes the end of the message.
+fn check_echo(message: &Message<'_>) -> Result<(), DecodeError> {
+    let payload = message.payload();
+    let echoed = payload
+        .get(4..8)
+        .map(|bytes| u32::from_ne_bytes(bytes.try_into().expect("4 bytes")) as usize)
+        .ok_or_else(|| DecodeError::new("NLMSG_ERROR without the echoed request header"))?;
+    if echoed < NLMSG_HDRLEN || 4 + crate::attr::align(echoed) > payload.len() {
+        return Err(DecodeError::new(format!(
+            "NLMSG_ERROR echoes a request of {echoed} bytes in a payload of {} bytes",
+            payload.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Reads the `int` that `NLMSG_DONE` carries: 0, or a negative errno when
 /// the dump failed, for example because the set was deleted meanwhile.
+/// A value outside the errno range, which no kernel sends, gives `EBADMSG`.
 pub fn parse_done(message: &Message<'_>) -> i32 {
-    message
-        .payload()
-        .get(..4)
-        .map(|bytes| -i32::from_ne_bytes(bytes.try_into().expect("4 bytes")))
-        .unwrap_or(0)
+    let Some(bytes) = message.payload().get(..4) else {
+        return 0;
+    };
+    let code = i32::from_ne_bytes(bytes.try_into().expect("4 bytes"));
+    match code.checked_neg() {
+        Some(errno) if (0..=4095).contains(&errno) => errno,
+        _ => libc::EBADMSG,
+    }
 }
 
 #[cfg(test)]
@@ -234,6 +264,36 @@ mod tests {
         let ack = parse_ack(&message).unwrap();
         assert_eq!(ack.errno, 0);
         assert_eq!(ack.seq, 3);
+    }
+
+    #[test]
+    fn short_echoed_header_fails() {
+        // An error whose echoed request claims 0 bytes, which once made
+        // neli allocate usize::MAX bytes; found by the reply fuzz target.
+        let mut bytes = eexist_reply();
+        bytes[20..24].copy_from_slice(&0u32.to_ne_bytes());
+        let message = Messages::new(&bytes).next().unwrap().unwrap();
+        assert!(parse_ack(&message).is_err());
+        bytes[20..24].copy_from_slice(&4096u32.to_ne_bytes());
+        let message = Messages::new(&bytes).next().unwrap().unwrap();
+        assert!(parse_ack(&message).is_err());
+        // An echo of 37 bytes fits a payload of 42 only without its padding;
+        // found by replaying the fuzz corpus with overflow checks on.
+        bytes[20..24].copy_from_slice(&37u32.to_ne_bytes());
+        bytes.truncate(16 + 42);
+        bytes[0..4].copy_from_slice(&(16u32 + 42).to_ne_bytes());
+        let message = Messages::new(&bytes).next().unwrap().unwrap();
+        assert!(parse_ack(&message).is_err());
+    }
+
+    #[test]
+    fn out_of_range_error_code_fails() {
+        for code in [1, 402_653_182, i32::MIN, -4096] {
+            let mut bytes = eexist_reply();
+            bytes[16..20].copy_from_slice(&code.to_ne_bytes());
+            let message = Messages::new(&bytes).next().unwrap().unwrap();
+            assert!(parse_ack(&message).is_err(), "error code {code}");
+        }
     }
 
     #[test]

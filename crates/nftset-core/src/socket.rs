@@ -22,12 +22,32 @@ use crate::error::{Error, ErrorKind, Result};
 const DATAGRAM_BUFFER: usize = 128 << 10;
 /// Send buffer the kernel must allow beyond the batch itself: `netlink_sendmsg`
 /// rejects a message longer than `sk_sndbuf - 32`.
-const SEND_OVERHEAD: usize = 4096;
+pub const SEND_OVERHEAD: usize = 4096;
 
 /// A network namespace given by path, such as `/run/netns/blue` or
 /// `/proc/1234/ns/net`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Netns(pub PathBuf);
+
+impl Netns {
+    /// Opens the namespace file, with the error [`Socket::open`] would give.
+    /// A descriptor kept open keeps the namespace reachable through
+    /// `/proc/self/fd/N` after its path is gone.
+    pub fn open_file(&self) -> Result<File> {
+        File::open(&self.0).map_err(|error| netns_error(&self.0, "open", error))
+    }
+}
+
+/// Fixed socket buffer sizes, instead of growing them to fit each batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BufferLimits {
+    /// Send buffer in bytes: a batch longer than this minus 4 KiB fails with
+    /// `EMSGSIZE` or is split, as the commit options select.
+    pub send: Option<usize>,
+    /// Receive buffer in bytes: replies beyond it are dropped and the
+    /// kernel reports `ENOBUFS`.
+    pub receive: Option<usize>,
+}
 
 /// An open `NETLINK_NETFILTER` socket bound to a kernel-assigned port id.
 pub struct Socket {
@@ -38,6 +58,7 @@ pub struct Socket {
     datagram_len: usize,
     send_capacity: usize,
     recv_capacity: usize,
+    limits: BufferLimits,
 }
 
 impl std::fmt::Debug for Socket {
@@ -60,7 +81,7 @@ impl Socket {
         let Some(netns) = netns else {
             return Socket::open_here();
         };
-        let file = File::open(&netns.0).map_err(|error| netns_error(&netns.0, "open", error))?;
+        let file = netns.open_file()?;
         let path = netns.0.clone();
         std::thread::Builder::new()
             .name("nftset-netns".into())
@@ -96,7 +117,23 @@ impl Socket {
             datagram_len: 0,
             send_capacity,
             recv_capacity,
+            limits: BufferLimits::default(),
         })
+    }
+
+    /// Sets the send and receive buffers to fixed sizes (`SO_SNDBUF`,
+    /// `SO_RCVBUF`, capped by `net.core.wmem_max` and `rmem_max`); they no
+    /// longer grow to fit a batch. Returns the sizes in effect, which the
+    /// kernel may round up to its minimum.
+    pub fn limit_buffers(&mut self, limits: BufferLimits) -> Result<(usize, usize)> {
+        if let Some(bytes) = limits.send {
+            self.send_capacity = set_buffer(&self.inner, libc::SO_SNDBUF, bytes)?;
+        }
+        if let Some(bytes) = limits.receive {
+            self.recv_capacity = set_buffer(&self.inner, libc::SO_RCVBUF, bytes)?;
+        }
+        self.limits = limits;
+        Ok((self.send_capacity, self.recv_capacity))
     }
 
     /// Joins a multicast group, such as `NFNLGRP_NFTABLES` for nf_tables
@@ -151,7 +188,7 @@ impl Socket {
     /// `net.core.wmem_max` is low.
     pub fn reserve_send(&mut self, bytes: usize) -> Result<usize> {
         let wanted = bytes + SEND_OVERHEAD;
-        if self.send_capacity >= wanted {
+        if self.send_capacity >= wanted || self.limits.send.is_some() {
             return Ok(self.send_capacity);
         }
         self.send_capacity =
@@ -161,7 +198,7 @@ impl Socket {
 
     /// Grows the receive buffer to at least `bytes`, as far as permitted.
     pub fn reserve_recv(&mut self, bytes: usize) -> Result<usize> {
-        if self.recv_capacity >= bytes {
+        if self.recv_capacity >= bytes || self.limits.receive.is_some() {
             return Ok(self.recv_capacity);
         }
         self.recv_capacity =
@@ -172,6 +209,31 @@ impl Socket {
     /// Largest batch that fits the current send buffer.
     pub fn send_capacity(&self) -> usize {
         self.send_capacity.saturating_sub(SEND_OVERHEAD)
+    }
+
+    /// Receive buffer in effect, in bytes of kernel accounting.
+    pub fn recv_capacity(&self) -> usize {
+        self.recv_capacity
+    }
+
+    /// Returns true when the send buffer was fixed with
+    /// [`Socket::limit_buffers`].
+    pub fn send_limited(&self) -> bool {
+        self.limits.send.is_some()
+    }
+
+    /// Sends several buffers as one datagram, such as a `BATCH_BEGIN`, the
+    /// messages of part of a batch and a `BATCH_END`.
+    pub fn send_parts(&mut self, parts: &[&[u8]]) -> Result<()> {
+        let mut iov: Vec<libc::iovec> = parts
+            .iter()
+            .map(|part| libc::iovec {
+                iov_base: part.as_ptr() as *mut libc::c_void,
+                iov_len: part.len(),
+            })
+            .collect();
+        let total = parts.iter().map(|part| part.len()).sum();
+        self.sendmsg(&mut iov, total)
     }
 
     /// Sends a whole batch in one `sendmsg`, one `iovec` per page.
@@ -329,6 +391,26 @@ fn grow_buffer(socket: &NlSocket, force: i32, capped: i32, bytes: usize) -> Resu
         }
     }
     get_buffer(socket, capped)
+}
+
+/// Sets a buffer to `bytes` with the capped option and returns the size in
+/// effect. The kernel doubles the value it is given, so half is passed.
+fn set_buffer(socket: &NlSocket, option: i32, bytes: usize) -> Result<usize> {
+    let half = bytes.div_ceil(2).min(i32::MAX as usize) as libc::c_int;
+    // SAFETY: the option value is a live int of the size given.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            option,
+            (&half as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return Err(Error::io("setsockopt", io::Error::last_os_error()));
+    }
+    get_buffer(socket, option)
 }
 
 fn send_error(error: io::Error, total: usize, capacity: usize) -> Error {

@@ -250,6 +250,23 @@ pub struct CommitOptions {
     /// Fail with `ERR_GENERATION_CONFLICT` unless the ruleset generation
     /// still equals this value when the kernel applies the batch.
     pub generation: Option<u32>,
+    /// Ask the kernel to acknowledge every message (`NLM_F_ACK`), not only
+    /// to report errors.
+    pub ack_each: bool,
+    /// What to do with a batch larger than the socket send buffer.
+    pub if_too_large: IfTooLarge,
+}
+
+/// What to do with a batch larger than the socket send buffer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IfTooLarge {
+    /// Fail with `EMSGSIZE` before sending anything.
+    #[default]
+    Fail,
+    /// Send it as several batches, cut between messages. Each batch is
+    /// atomic on its own; when one fails, the batches before it stay
+    /// applied.
+    Split,
 }
 
 /// What a committed transaction did.
@@ -265,4 +282,10 @@ pub struct CommitSummary {
     pub added: usize,
     /// Elements a sync removed.
     pub removed: usize,
+    /// Batches sent: 1, more when the transaction was split, 0 when it was
+    /// empty.
+    pub batches: usize,
+    /// True when kernel replies were lost to a full receive buffer and the
+    /// outcome was established by reading the ruleset generation back.
+    pub replies_lost: bool,
 }

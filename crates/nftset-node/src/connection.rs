@@ -2,13 +2,15 @@
 //! connection's thread settles.
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::{Object, ToNapiValue};
 use napi::{Env, JsDeferred};
 use napi_derive::napi;
 
-use nftset_core::socket::Netns;
+use nftset_core::socket::{BufferLimits, Netns};
 use nftset_core::Error;
 
 use crate::convert::*;
@@ -36,7 +38,10 @@ fn settle<T: ToNapiValue + Send + 'static>(
 pub struct NativeConnection {
     worker: Arc<Worker>,
     stages: Mutex<Stages>,
-    netns: Option<String>,
+    /// The namespace file, kept open so that listings open their sockets
+    /// in this very namespace through `/proc/self/fd/N`, even after its
+    /// path is gone or names another namespace.
+    netns: Option<Arc<File>>,
 }
 
 /// Element text handed over in pieces before a commit, so that no single
@@ -53,11 +58,18 @@ impl NativeConnection {
     /// (`/run/netns/NAME` or `/proc/PID/ns/net`).
     #[napi(ts_return_type = "Promise<NativeConnection>")]
     pub fn open(env: &Env, netns: Option<String>) -> napi::Result<Object<'_>> {
-        let path = netns.clone();
+        let file = match &netns {
+            Some(path) => Some(Arc::new(
+                Netns(path.into())
+                    .open_file()
+                    .map_err(|error| errors::to_js(env, &error))?,
+            )),
+            None => None,
+        };
         open_with(env, netns, move |worker, _| NativeConnection {
             worker,
             stages: Mutex::default(),
-            netns: path,
+            netns: file,
         })
     }
 
@@ -119,6 +131,7 @@ impl NativeConnection {
         };
         let options = commit_options(options);
         spawn(env, &self.worker, move |client| {
+            let options = options?;
             let converted = ops
                 .into_iter()
                 .zip(staged)
@@ -135,6 +148,8 @@ impl NativeConnection {
                 wire_elements: summary.wire_elements as f64,
                 added: summary.added as f64,
                 removed: summary.removed as f64,
+                batches: summary.batches as u32,
+                replies_lost: summary.replies_lost,
             })
         })
     }
@@ -212,7 +227,14 @@ impl NativeConnection {
             return Err(errors::to_js(env, &closed()));
         }
         let set = set_ref(&set).map_err(|error| errors::to_js(env, &error))?;
-        open_with(env, self.netns.clone(), move |worker, _| {
+        let file = self.netns.clone();
+        let path = file
+            .as_ref()
+            .map(|file| format!("/proc/self/fd/{}", file.as_raw_fd()));
+        open_with(env, path, move |worker, _| {
+            // Holding the file until the cursor's socket is open keeps the
+            // descriptor in the path valid.
+            drop(file);
             NativeCursor::new(worker, set)
         })
     }
@@ -228,6 +250,27 @@ impl NativeConnection {
         spawn(env, &self.worker, move |client| {
             let elements = client.reset_counters(&set?)?;
             Ok(elements.into_iter().map(element_info).collect::<Vec<_>>())
+        })
+    }
+
+    /// Fixes the socket's send and receive buffers at these sizes; resolves
+    /// to the sizes in effect.
+    #[napi(ts_return_type = "Promise<NativeBufferLimits>")]
+    pub fn limit_buffers<'env>(
+        &self,
+        env: &'env Env,
+        limits: NativeBufferLimits,
+    ) -> napi::Result<Object<'env>> {
+        let limits = BufferLimits {
+            send: limits.send.map(|bytes| bytes as usize),
+            receive: limits.receive.map(|bytes| bytes as usize),
+        };
+        spawn(env, &self.worker, move |client| {
+            let (send, receive) = client.socket().limit_buffers(limits)?;
+            Ok(NativeBufferLimits {
+                send: Some(send.min(u32::MAX as usize) as u32),
+                receive: Some(receive.min(u32::MAX as usize) as u32),
+            })
         })
     }
 

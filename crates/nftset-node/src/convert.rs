@@ -14,7 +14,7 @@ use nftset_core::query::ElementInfo;
 use nftset_core::set::{flag_names, MapData, Policy};
 use nftset_core::sys::*;
 use nftset_core::transaction::CommitOptions;
-use nftset_core::{duration, Error, Family, Op, SetDef, SetRef, Verb};
+use nftset_core::{duration, Error, Family, IfTooLarge, Op, SetDef, SetRef, Verb};
 
 /// A set or map inside a table.
 #[napi(object)]
@@ -132,6 +132,20 @@ pub struct NativeCommitOptions {
     /// Fail with `ERR_GENERATION_CONFLICT` unless the ruleset is still at
     /// this generation.
     pub generation: Option<u32>,
+    /// Ask the kernel to acknowledge every message, not only errors.
+    pub ack_every_message: Option<bool>,
+    /// `fail` (the default) or `split`, for a batch larger than the send
+    /// buffer.
+    pub if_too_large: Option<String>,
+}
+
+/// Fixed socket buffer sizes in bytes.
+#[napi(object)]
+pub struct NativeBufferLimits {
+    /// Send buffer.
+    pub send: Option<u32>,
+    /// Receive buffer.
+    pub receive: Option<u32>,
 }
 
 /// What a committed transaction sent.
@@ -147,6 +161,10 @@ pub struct NativeCommitSummary {
     pub added: f64,
     /// Elements a sync removed.
     pub removed: f64,
+    /// Batches sent; more than one when the transaction was split.
+    pub batches: u32,
+    /// True when replies were lost and the outcome was read back.
+    pub replies_lost: bool,
 }
 
 /// One element as nft prints it.
@@ -509,15 +527,29 @@ pub fn op(input: NativeOp, chunks: Option<Vec<String>>, index: usize) -> Result<
     Ok(op)
 }
 
-pub fn commit_options(input: Option<NativeCommitOptions>) -> CommitOptions {
+pub fn commit_options(input: Option<NativeCommitOptions>) -> Result<CommitOptions, Error> {
     let input = input.unwrap_or(NativeCommitOptions {
         strict: None,
         generation: None,
+        ack_every_message: None,
+        if_too_large: None,
     });
-    CommitOptions {
+    let if_too_large = match input.if_too_large.as_deref() {
+        None | Some("fail") => IfTooLarge::Fail,
+        Some("split") => IfTooLarge::Split,
+        Some(other) => {
+            return Err(Error::invalid_argument(
+                "options.ifTooLarge",
+                format!("unknown ifTooLarge \"{other}\": expected fail or split"),
+            ))
+        }
+    };
+    Ok(CommitOptions {
         strict: input.strict.unwrap_or(false),
         generation: input.generation,
-    }
+        ack_each: input.ack_every_message.unwrap_or(false),
+        if_too_large,
+    })
 }
 
 pub fn element_info(info: ElementInfo) -> NativeElementInfo {

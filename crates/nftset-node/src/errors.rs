@@ -56,6 +56,12 @@ fn build<'env>(env: &'env Env, error: &Error) -> napi::Result<Unknown<'env>> {
     if let Some(message) = &error.kernel_message {
         object.set("kernelMessage", message.as_str())?;
     }
+    if let Some(index) = error.batch_index {
+        object.set("batchIndex", index as f64)?;
+    }
+    if let Some(count) = error.batch_count {
+        object.set("batchCount", count as f64)?;
+    }
     if error.kind == ErrorKind::OutcomeUnknown {
         object.set("outcomeUnknown", true)?;
     }
@@ -77,7 +83,7 @@ pub fn panic_error(payload: Box<dyn std::any::Any + Send>) -> Error {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into());
     Error::new(
-        ErrorKind::Decode,
+        ErrorKind::Internal,
         format!("internal error in nftset (please report it): {detail}"),
     )
 }

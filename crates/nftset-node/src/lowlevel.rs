@@ -182,7 +182,8 @@ impl NativeBatch {
 /// of a dump), and `-errno` for an error reply. As in libmnl, a reply from
 /// another port id than a non-zero `portid` gives `-ESRCH`, and one with
 /// another sequence number than a non-zero `seq` gives `-EPROTO`.
-#[napi]
+/// A malformed reply gives `-EBADMSG`.
+#[napi(catch_unwind)]
 pub fn handle(reply: Buffer, seq: u32, portid: u32) -> i32 {
     for message in Messages::new(&reply) {
         let Ok(message) = message else {

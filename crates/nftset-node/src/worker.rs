@@ -94,7 +94,11 @@ fn run(
     pending: Arc<AtomicUsize>,
     ready: impl FnOnce(Result<u32, Error>),
 ) {
-    let mut client = match Client::open(netns.as_ref()) {
+    // A panic while opening becomes the error of the open call, which would
+    // otherwise never settle.
+    let opened = std::panic::catch_unwind(|| Client::open(netns.as_ref()))
+        .unwrap_or_else(|panic| Err(crate::errors::panic_error(panic)));
+    let mut client = match opened {
         Ok(client) => client,
         Err(error) => {
             ready(Err(error));

@@ -67,6 +67,11 @@ export declare class NativeConnection {
   openCursor(set: NativeSetRef): Promise<NativeCursor>
   /** Resets the counters of every element and returns the values they had. */
   resetCounters(set: NativeSetRef): Promise<NativeElementInfo[]>
+  /**
+   * Fixes the socket's send and receive buffers at these sizes; resolves
+   * to the sizes in effect.
+   */
+  limitBuffers(limits: NativeBufferLimits): Promise<NativeBufferLimits>
   /** Reads the ruleset generation id. */
   generation(): Promise<number>
 }
@@ -130,8 +135,17 @@ export declare class NativeSocket {
  * of a dump), and `-errno` for an error reply. As in libmnl, a reply from
  * another port id than a non-zero `portid` gives `-ESRCH`, and one with
  * another sequence number than a non-zero `seq` gives `-EPROTO`.
+ * A malformed reply gives `-EBADMSG`.
  */
 export declare function handle(reply: Buffer, seq: number, portid: number): number
+
+/** Fixed socket buffer sizes in bytes. */
+export interface NativeBufferLimits {
+  /** Send buffer. */
+  send?: number
+  /** Receive buffer. */
+  receive?: number
+}
 
 /**
  * A chunk of elements in columns. Absent columns mean no element of the
@@ -167,6 +181,13 @@ export interface NativeCommitOptions {
    * this generation.
    */
   generation?: number
+  /** Ask the kernel to acknowledge every message, not only errors. */
+  ackEveryMessage?: boolean
+  /**
+   * `fail` (the default) or `split`, for a batch larger than the send
+   * buffer.
+   */
+  ifTooLarge?: string
 }
 
 /** What a committed transaction sent. */
@@ -181,6 +202,10 @@ export interface NativeCommitSummary {
   added: number
   /** Elements a sync removed. */
   removed: number
+  /** Batches sent; more than one when the transaction was split. */
+  batches: number
+  /** True when replies were lost and the outcome was read back. */
+  repliesLost: boolean
 }
 
 /** Packet and byte counts. */

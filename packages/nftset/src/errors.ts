@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'ERR_OUTCOME_UNKNOWN'
   | 'ERR_INTERRUPTED'
   | 'ERR_GENERATION_CONFLICT'
+  | 'ERR_INTERNAL'
   | (string & {})
 
 /** Fields an error may carry besides its message. */
@@ -46,16 +47,22 @@ export interface NftsetErrorFields {
   elementIndex?: number
   /** The failing element as the caller wrote it. */
   element?: string
+  /** 1-based line of the failing element, for elements read from a file or a Buffer of lines. */
+  line?: number
   /** For two conflicting elements, the index of the other one. */
   conflictIndex?: number
   /** For two conflicting elements, the other one as the caller wrote it. */
   conflictElement?: string
   /** Path of the invalid argument, such as `elements[3].timeout`. */
   path?: string
-  /** The offending value, for invalid arguments. */
+  /** The offending value: the argument as given, or for an element the element as nftset read it. */
   value?: unknown
   /** Text the kernel attached to its error, if any. */
   kernelMessage?: string
+  /** For a transaction split into several batches, the index of the one that failed; those before it were applied. */
+  batchIndex?: number
+  /** For a transaction split into several batches, how many there were. */
+  batchCount?: number
 }
 
 /**
@@ -72,11 +79,14 @@ export class NftsetError extends Error implements NftsetErrorFields {
   set?: string
   elementIndex?: number
   element?: string
+  line?: number
   conflictIndex?: number
   conflictElement?: string
   path?: string
   value?: unknown
   kernelMessage?: string
+  batchIndex?: number
+  batchCount?: number
 
   constructor(message: string, fields: NftsetErrorFields) {
     super(message)
@@ -99,10 +109,13 @@ const FIELDS = [
   'set',
   'elementIndex',
   'element',
+  'line',
   'conflictIndex',
   'conflictElement',
   'path',
   'kernelMessage',
+  'batchIndex',
+  'batchCount',
 ] as const
 
 /**
@@ -122,6 +135,10 @@ export function fromNative(error: unknown): unknown {
     if (source[key] !== undefined) {
       ;(fields as unknown as Record<string, unknown>)[key] = source[key]
     }
+  }
+  if (fields.code === 'ERR_INVALID_ELEMENT' && fields.value === undefined && fields.element !== undefined) {
+    // The core quotes the element as it read it; that is the offending value.
+    fields.value = fields.element
   }
   return new NftsetError(source.message, fields)
 }

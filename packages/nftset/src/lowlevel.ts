@@ -154,7 +154,13 @@ export class NetlinkSocket {
  * number.
  */
 export function handle(reply: Buffer, seq: number, portid: number): number {
-  return nativeHandle(reply, seq, portid)
+  try {
+    return nativeHandle(reply, seq, portid)
+  } catch (error) {
+    // Only a bug in nftset gets here: the native side turns a panic into an error.
+    const message = error instanceof Error ? error.message : String(error)
+    throw new NftsetError(`internal error in nftset (please report it): ${message}`, { code: 'ERR_INTERNAL' })
+  }
 }
 
 /**

@@ -48,9 +48,17 @@ export class Nftables {
    * every change, and `CAP_SYS_ADMIN` over it to enter another namespace.
    */
   static async open(options?: OpenOptions): Promise<Nftables> {
-    const { netns, coalesce } = check(openOptionsSchema, options, 'options') ?? {}
+    const { netns, coalesce, sendBuffer, receiveBuffer } = check(openOptionsSchema, options, 'options') ?? {}
     const path = netnsPath(netns)
     const native = await call(() => NativeConnection.open(path))
+    if (sendBuffer !== undefined || receiveBuffer !== undefined) {
+      try {
+        await call(() => native.limitBuffers({ send: sendBuffer, receive: receiveBuffer }))
+      } catch (error) {
+        native.close()
+        throw error
+      }
+    }
     return new Nftables(native, path, coalesce ?? false)
   }
 
@@ -172,7 +180,8 @@ export class Nftables {
   /**
    * `nft list set`: every element, spelled as nft prints it; ranges of
    * interval sets in ascending order. The listing is read again, up to
-   * three times, when the set changes while it is read.
+   * three times, when the set changes while it is read, or when it holds
+   * an element twice.
    */
   async listElements(set: SetRef): Promise<ElementInfo[]> {
     for (let attempt = 1; ; attempt++) {
@@ -196,6 +205,12 @@ export class Nftables {
    * change made on this connection before it, and runs on a socket of its
    * own, so later calls go on meanwhile. A set that changes while it is
    * listed fails with `ERR_INTERRUPTED`.
+   *
+   * When the kernel resizes a hash set's table during the listing (Linux
+   * 6.18 does so on its own after many adds or deletes), elements can come
+   * twice and later ones be skipped, with no generation change. A repeated
+   * key then fails the stream with `ERR_INTERRUPTED`, and `listElements()`
+   * lists again.
    */
   async *elements(set: SetRef, options?: { chunkSize?: number }): AsyncGenerator<ElementInfo, void, undefined> {
     for await (const chunk of this.chunks(set, options)) {
@@ -231,6 +246,7 @@ export class Nftables {
    * Counts the elements of a set; a range of an interval set counts once.
    * Reads the whole set, but builds no element objects, except where the
    * kernel reports the count (hash sets without timeouts, Linux 6.16+).
+   * Like `listElements()`, it reads the set again when it changes meanwhile.
    */
   async countElements(set: SetRef): Promise<number> {
     const ref = check(setRefSchema, set, 'set')
@@ -242,6 +258,18 @@ export class Nftables {
     if (info.count !== undefined && !info.flags.includes('interval') && !info.flags.includes('timeout')) {
       return info.count
     }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#countByListing(ref)
+      } catch (error) {
+        if (!(error instanceof NftsetError && error.code === 'ERR_INTERRUPTED') || attempt === 3) {
+          throw error
+        }
+      }
+    }
+  }
+
+  async #countByListing(ref: SetRef): Promise<number> {
     const cursor = await this.#openCursor(ref)
     let count = 0
     try {
@@ -306,7 +334,7 @@ export class Nftables {
   /** Commits a transaction built with `new Transaction()`. */
   async commit(tx: Transaction, options?: CommitOptions): Promise<CommitSummary> {
     if (!(tx instanceof Transaction)) {
-      throw new NftsetError('commit takes a Transaction', { code: 'ERR_INVALID_ARGUMENT', path: 'tx' })
+      throw new NftsetError('commit takes a Transaction', { code: 'ERR_INVALID_ARGUMENT', path: 'tx', value: tx })
     }
     const opts = check(commitOptionsSchema, options, 'options')
     return this.#inOrder(async () => {

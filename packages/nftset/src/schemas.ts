@@ -103,6 +103,18 @@ export const setSpecSchema = z.strictObject({
   autoMerge: z.boolean().optional(),
   comment: comment.optional(),
   counter: z.boolean().optional(),
+}).superRefine((spec, context) => {
+  // The same checks as the Rust core's, here so that the error names the field.
+  const flags: readonly string[] = spec.flags ?? []
+  if (spec.autoMerge && !flags.includes('interval')) {
+    context.addIssue({ code: 'custom', path: ['autoMerge'], message: 'auto-merge needs "flags interval"' })
+  } else if (spec.autoMerge && spec.type.includes('.')) {
+    context.addIssue({ code: 'custom', path: ['autoMerge'], message: 'auto-merge works on single-field sets, not on concatenations' })
+  }
+  const timeouts = spec.timeout !== undefined || spec.gcInterval !== undefined || flags.includes('timeout')
+  if (flags.includes('constant') && timeouts) {
+    context.addIssue({ code: 'custom', path: ['flags'], message: 'a constant set cannot have timeouts: drop "constant" or the timeout' })
+  }
 })
 
 const scalar = z.union([z.string(), z.number()], { error: 'expected a string or a number' })
@@ -131,6 +143,15 @@ export const elementSchema = z.union(
 
 export const elementsSchema = z.array(elementSchema, { error: 'expected an array of elements' })
 
+/** Largest socket buffer size the kernel takes, in bytes. */
+export const BUFFER_MAX_BYTES = 0x7fffffff
+
+const bufferSize = z
+  .number()
+  .int('expected whole bytes')
+  .min(1, 'a buffer size is at least 1 byte')
+  .max(BUFFER_MAX_BYTES, `a buffer size is at most ${BUFFER_MAX_BYTES} bytes`)
+
 export const openOptionsSchema = z
   .strictObject({
     netns: z
@@ -140,6 +161,8 @@ export const openOptionsSchema = z
       ])
       .optional(),
     coalesce: z.boolean().optional(),
+    sendBuffer: bufferSize.optional(),
+    receiveBuffer: bufferSize.optional(),
   })
   .optional()
 
@@ -147,6 +170,8 @@ export const commitOptionsSchema = z
   .strictObject({
     strict: z.boolean().optional(),
     generation: z.number().int().min(0).max(0xffffffff).optional(),
+    ackEveryMessage: z.boolean().optional(),
+    ifTooLarge: z.enum(['fail', 'split'], { error: 'expected "fail" or "split"' }).optional(),
   })
   .optional()
 

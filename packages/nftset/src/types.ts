@@ -173,6 +173,14 @@ export interface CommitSummary {
   added: number
   /** Elements removed by `syncElements`. */
   removed: number
+  /** Batches sent: 1, more when `ifTooLarge: 'split'` cut the transaction, 0 when it was empty. */
+  batches: number
+  /**
+   * True when kernel replies overflowed the receive buffer and nftset read
+   * the ruleset generation, and the elements added, back to learn that
+   * the transaction was applied.
+   */
+  repliesLost: boolean
 }
 
 /** Options of a transaction. */
@@ -181,6 +189,20 @@ export interface CommitOptions {
   strict?: boolean
   /** Fail with `ERR_GENERATION_CONFLICT` unless the ruleset is still at this generation (see `generation()`). */
   generation?: number
+  /**
+   * Ask the kernel to acknowledge every message of the batch, not only to
+   * report errors. It then queues one reply per message, which a small
+   * `receiveBuffer` cannot hold; nftset then reads the outcome back.
+   */
+  ackEveryMessage?: boolean
+  /**
+   * A transaction larger than the socket send buffer: `'fail'` (the
+   * default) rejects it with `EMSGSIZE` before sending anything; `'split'`
+   * sends it as several batches, each atomic on its own. When one of them
+   * fails, the batches before it stay applied, and the error's
+   * `batchIndex` and `batchCount` say which one failed.
+   */
+  ifTooLarge?: 'fail' | 'split'
 }
 
 /** Options of `Nftables.open()`. */
@@ -198,4 +220,17 @@ export interface OpenOptions {
    * with the summary of the batch it was part of. Default: false.
    */
   coalesce?: boolean
+  /**
+   * Fixed send buffer in bytes (`SO_SNDBUF`), instead of growing it to fit
+   * each batch. A batch larger than this minus 4 KiB fails with `EMSGSIZE`
+   * or is split, as the commit option `ifTooLarge` says.
+   */
+  sendBuffer?: number
+  /**
+   * Fixed receive buffer in bytes (`SO_RCVBUF`), instead of growing it to
+   * hold the replies of each batch. Replies beyond it are lost; see
+   * `CommitSummary.repliesLost` and the `ENOBUFS` and `ERR_OUTCOME_UNKNOWN`
+   * errors. Listings use sockets of their own, which this does not limit.
+   */
+  receiveBuffer?: number
 }

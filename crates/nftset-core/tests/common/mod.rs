@@ -6,7 +6,18 @@
 
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::process::Command;
+
+/// The nft binary. It is looked up in the system directories because npm
+/// puts node_modules/.bin first in PATH, and a dependency of ava installs an
+/// unrelated `nft` command there.
+fn nft_binary() -> &'static str {
+    ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"]
+        .into_iter()
+        .find(|path| Path::new(path).exists())
+        .unwrap_or("nft")
+}
 
 /// Runs `test` on a new thread inside a new, empty network namespace.
 pub fn in_netns<T: Send + 'static>(test: impl FnOnce(Netns) -> T + Send + 'static) -> T {
@@ -52,7 +63,7 @@ impl Netns {
     pub fn nft_output(&self, args: &[&str]) -> std::process::Output {
         Command::new("nsenter")
             .arg(format!("--net={}", self.path))
-            .arg("nft")
+            .arg(nft_binary())
             .args(args)
             .output()
             .expect("nsenter and nft are installed")
@@ -63,7 +74,7 @@ impl Netns {
         use std::io::Write;
         let mut child = Command::new("nsenter")
             .arg(format!("--net={}", self.path))
-            .args(["nft", "-f", "-"])
+            .args([nft_binary(), "-f", "-"])
             .stdin(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
