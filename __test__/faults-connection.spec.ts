@@ -9,7 +9,7 @@ import test from 'ava'
 
 import { Nftables, NftsetError } from 'nftset'
 
-import { NFT, TestNetns, withNetns } from './helpers/netns.js'
+import { inUserNamespace, NFT, TestNetns, withNetns } from './helpers/netns.js'
 
 const ref = { family: 'inet', table: 't', set: 's' } as const
 
@@ -80,6 +80,11 @@ test('connection outlives its namespace path', async (t) => {
 })
 
 test('namespace path that names another namespace later', async (t) => {
+  if (inUserNamespace()) {
+    t.log('skipped: ip netns add needs root outside a user namespace')
+    t.pass()
+    return
+  }
   // A listing must not follow the path again: by then the path may name
   // another namespace, as /run/netns/NAME does after `ip netns delete` and
   // `ip netns add`, or as /proc/PID/ns/net does once the process id is

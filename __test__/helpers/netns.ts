@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 
 import { Nftables } from 'nftset'
 
@@ -18,6 +18,19 @@ import { Nftables } from 'nftset'
  * unrelated `nft` command there.
  */
 export const NFT = process.env.NFT_BIN ?? ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'].find(existsSync) ?? 'nft'
+
+/**
+ * True when the tests run inside a user namespace, as `npm test` runs them
+ * for a user other than root. There, `ip netns add` cannot mount
+ * /run/netns, and the socket buffers stay capped by net.core.wmem_max and
+ * rmem_max, because raising them past the cap needs CAP_NET_ADMIN in the
+ * initial user namespace.
+ */
+export function inUserNamespace(): boolean {
+  // Only the initial user namespace maps the whole range of user ids.
+  const map = readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/)
+  return map.join(' ') !== '0 0 4294967295'
+}
 
 /** A throwaway network namespace. */
 export class TestNetns {
