@@ -623,15 +623,17 @@ impl Builder {
             error.conflict_element = Some(held_text);
             return Err(error);
         }
-        let mut next_index = ranges.iter().map(|held| held.index + 1).max().unwrap_or(0);
-        let mut held: HashSet<(KeyBuf, KeyBuf)> =
-            ranges.iter().map(|range| (range.lo, range.hi)).collect();
-        for range in incoming {
-            if held.insert((range.lo, range.hi)) {
-                ranges.push(Interval::new(range.lo, range.hi, next_index));
-                next_index += 1;
-            }
-        }
+        // A range added again is listed twice. find_existing_overlap takes an
+        // identical range for no overlap, so the repeat does no harm, and
+        // sets with auto-merge, whose plans could delete it twice, never
+        // come here.
+        let first_index = ranges.iter().map(|held| held.index + 1).max().unwrap_or(0);
+        ranges.extend(
+            incoming
+                .iter()
+                .enumerate()
+                .map(|(offset, range)| Interval::new(range.lo, range.hi, first_index + offset)),
+        );
         self.merged.insert(set, ranges);
         Ok(())
     }
