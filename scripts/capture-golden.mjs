@@ -20,7 +20,7 @@
 // vectors come from nft 1.0.6 (Debian 12) on Linux 6.18; other nft
 // versions may order or choose attributes differently.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -209,6 +209,11 @@ function elements(name, set, list, options) {
 // ---------------------------------------------------------------------------
 // Capture
 
+// The nftables command by absolute path: under `npm run`, node_modules/.bin
+// comes first in PATH and holds an unrelated `nft` from @vercel/nft.
+const NFT_BIN =
+  process.env.NFT_BIN ?? ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'].find((file) => existsSync(file)) ?? 'nft'
+
 function capture(scenario) {
   const dir = mkdtempSync(join(tmpdir(), 'nftset-golden-'))
   try {
@@ -218,8 +223,8 @@ function capture(scenario) {
     writeFileSync(setup, scenario.setup.join('\n') + '\n')
     writeFileSync(run, scenario.run.join('\n') + '\n')
     const script =
-      'nft -f "$1" && strace -f -qq -e trace=sendmsg -e write=3 -o "$3" nft -f "$2"'
-    const result = spawnSync('unshare', ['-rn', 'sh', '-ec', script, 'sh', setup, run, trace], {
+      '"$4" -f "$1" && strace -f -qq -e trace=sendmsg -e write=3 -o "$3" "$4" -f "$2"'
+    const result = spawnSync('unshare', ['-rn', 'sh', '-ec', script, 'sh', setup, run, trace, NFT_BIN], {
       encoding: 'utf8',
     })
     if (result.status !== 0) {
@@ -722,7 +727,7 @@ if (selected.length !== (names.length || SCENARIOS.length)) {
   const known = SCENARIOS.map((s) => s.name).join(', ')
   throw new Error(`unknown scenario name in ${names.join(', ')}: expected names from ${known}`)
 }
-const version = spawnSync('nft', ['--version'], { encoding: 'utf8' }).stdout.trim()
+const version = spawnSync(NFT_BIN, ['--version'], { encoding: 'utf8' }).stdout.trim()
 if (!version.includes('v1.0.6')) {
   console.error(`warning: the committed vectors come from nft 1.0.6, this is ${version}`)
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { BENCH_DIR } from './paths.mjs';
+import { BENCH_DIR, NFT_BIN } from './paths.mjs';
 
 /** Returns the first line a command prints, or null when it cannot run. */
 function firstLine(file, args) {
@@ -33,7 +33,7 @@ export function describeMachine() {
     cpus: os.cpus().length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     kernel: os.release(),
-    nft: firstLine('nft', ['--version']),
+    nft: firstLine(NFT_BIN, ['--version']),
     go: firstLine('go', ['version']),
     node: process.version,
     cc: firstLine('cc', ['--version']),

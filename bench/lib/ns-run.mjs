@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { promisify } from 'node:util';
 
-import { FLOOR_BIN } from './paths.mjs';
+import { FLOOR_BIN, NFT_BIN } from './paths.mjs';
 import { executeStep, parseLatencies, RESULT_MARKER } from './steps.mjs';
 import { summariseLatencies } from './stats.mjs';
 
@@ -31,7 +31,7 @@ async function assertFreshNamespace(parentNetns) {
   if (own === parentNetns) {
     throw new Error(`ns-run.mjs is in the harness's network namespace ${own}; start it with unshare -n`);
   }
-  const ruleset = await run('nft', ['list', 'ruleset']);
+  const ruleset = await run(NFT_BIN, ['list', 'ruleset']);
   if (ruleset.trim() !== '') {
     throw new Error(`network namespace ${own} already has an nftables ruleset`);
   }
@@ -93,11 +93,11 @@ async function main() {
   // listing instead of after it.
   let counted;
   if (workload.kind === 'list') {
-    await run('nft', ['-f', inputs.nftScript]);
+    await run(NFT_BIN, ['-f', inputs.nftScript]);
     counted = await countElements(workload.family);
     assertCount(counted, workload.count, workload.setType, `${label} preload`);
   } else if (workload.kind === 'roundTrips') {
-    await run('nft', ['-f', inputs.setupScript]);
+    await run(NFT_BIN, ['-f', inputs.setupScript]);
   }
 
   const step = await createStep(tool, job);

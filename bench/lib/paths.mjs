@@ -1,4 +1,5 @@
 // Locations inside bench/. Binaries go to bench/bin/, which git ignores.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -11,3 +12,9 @@ export const TOOLS_DIR = path.join(BENCH_DIR, 'tools');
 export const FLOOR_BIN = path.join(BIN_DIR, 'nftfloor');
 export const GONFT_BIN = path.join(BIN_DIR, 'gonft');
 export const BENCHTIME_BIN = path.join(BIN_DIR, 'benchtime');
+
+// The nftables command by absolute path: `npm run` puts node_modules/.bin
+// first in PATH, and ava's dependency @vercel/nft installs an unrelated
+// command named nft there. NFT_BIN overrides the search.
+export const NFT_BIN =
+  process.env.NFT_BIN ?? ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'].find((file) => existsSync(file)) ?? 'nft';

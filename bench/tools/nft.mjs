@@ -4,6 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+import { NFT_BIN } from '../lib/paths.mjs';
+
 export default {
   name: 'nft',
   label: 'nft',
@@ -14,23 +16,26 @@ export default {
   roundTripLabel: 'one `nft add element` process each',
 
   setup() {
-    execFileSync('nft', ['--version'], { stdio: 'ignore' });
+    const version = execFileSync(NFT_BIN, ['--version'], { encoding: 'utf8' });
+    if (!version.startsWith('nftables')) {
+      throw new Error(`${NFT_BIN} --version printed "${version.trim()}", not nftables. Set NFT_BIN to the path of nft.`);
+    }
   },
 
   load(workload, inputs) {
-    return { argv: ['nft', '-f', inputs.nftScript] };
+    return { argv: [NFT_BIN, '-f', inputs.nftScript] };
   },
 
   // nft formats the whole set as text; the output goes to /dev/null.
   list() {
-    return { argv: ['nft', 'list', 'set', 'inet', 't', 's'], stdout: 'discard' };
+    return { argv: [NFT_BIN, 'list', 'set', 'inet', 't', 's'], stdout: 'discard' };
   },
 
   roundTrips(count, inputs) {
     const elements = readFileSync(inputs.elements, 'utf8').split('\n').slice(0, count);
     return {
       argvEach: elements.map((element) => [
-        'nft',
+        NFT_BIN,
         'add',
         'element',
         'inet',
