@@ -80,6 +80,34 @@ test('invalid element rejects its call only', async (t) => {
   })
 })
 
+test('overlapping ranges fail as without coalescing', async (t) => {
+  const ns = await TestNetns.create()
+  const nft = await Nftables.open({ netns: ns.path, coalesce: true })
+  try {
+    await nft.createTable({ family: 'inet', name: 't' })
+    await nft.createSet({ family: 'inet', table: 't', name: 's', type: 'ipv4_addr', flags: ['interval'] })
+    const results = await Promise.allSettled([
+      nft.addElements(ref, ['10.0.0.0/24']),
+      nft.addElements(ref, ['10.0.0.5']),
+      nft.addElements(ref, ['10.0.1.1']),
+    ])
+    t.deepEqual(
+      results.map((result) => result.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    )
+    const error = (results[1] as PromiseRejectedResult).reason as NftsetError
+    t.is(error.code, 'EEXIST')
+    t.is(error.operationIndex, 0)
+    t.is(error.elementIndex, 0)
+    t.is(error.element, '10.0.0.5')
+    t.regex(error.message, /overlaps an existing range of set inet t s, 10\.0\.0\.0\/24/)
+    t.deepEqual(ns.elems('inet', 't', 's'), [{ prefix: { addr: '10.0.0.0', len: 24 } }, '10.0.1.1'])
+  } finally {
+    nft.close()
+    await ns.destroy()
+  }
+})
+
 test('listing sees adds made before it', async (t) => {
   await withCoalescing(async (_ns, nft) => {
     const first = nft.addElements(ref, ['10.0.0.1'])

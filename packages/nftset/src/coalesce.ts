@@ -101,10 +101,13 @@ async function commitAll(native: NativeConnection, calls: Ready[]): Promise<void
 function merge(calls: Ready[]): { ops: NativeOp[]; parts: Part[][] } {
   const ops: NativeOp[] = []
   const parts: Part[][] = []
+  // Only a copy made for merging is extended. Other operations are the
+  // callers' own objects, which a retry sends again unchanged.
+  let lastIsCopy = false
   calls.forEach(({ ops: own }, call) => {
-    const mergeable = own.length === 1 && isLines(own[0])
+    const mergeable = own.length === 1 && isLines(own[0]) && !hasRange(own[0].lines!)
     const last = ops[ops.length - 1]
-    if (mergeable && last !== undefined && isLines(last) && sameTarget(last, own[0])) {
+    if (mergeable && lastIsCopy && sameTarget(last, own[0])) {
       const lastParts = parts[parts.length - 1]
       const end = lastParts[lastParts.length - 1]
       last.lines = `${last.lines}\n${own[0].lines}`
@@ -119,12 +122,24 @@ function merge(calls: Ready[]): { ops: NativeOp[]; parts: Part[][] } {
       ops.push(mergeable ? { ...op } : op)
       parts.push([{ call, firstElement: 0, elementCount: mergeable ? lineCount(op.lines!) : 0 }])
     }
+    lastIsCopy = mergeable
   })
   return { ops, parts }
 }
 
 function isLines(op: NativeOp): boolean {
   return op.kind === 'elements' && typeof op.lines === 'string' && op.lines !== ''
+}
+
+/**
+ * Tells whether lines may contain a range or a prefix. Such calls keep
+ * their own operation, so that a range overlapping another call's range
+ * fails with EEXIST, as it does without coalescing. Merged into one list,
+ * the two would fail as one invalid list. A hyphen in an interface name
+ * also matches, which only costs the merge.
+ */
+function hasRange(lines: string): boolean {
+  return lines.includes('-') || lines.includes('/')
 }
 
 function sameTarget(a: NativeOp, b: NativeOp): boolean {
