@@ -178,9 +178,23 @@ test('sync of a bad line applies nothing', async (t) => {
   })
 })
 
-test('sync of an empty input empties the set', async (t) => {
+test('sync of an empty input changes nothing', async (t) => {
   await withSet('set s { type ipv4_addr; elements = { 192.0.2.1 } }', async (ns) => {
-    const result = await runIn(ns, ['sync', 'inet', 't', 's', '-'], '# nothing\n')
+    const result = await runIn(ns, ['sync', 'inet', 't', 's', '-'], '')
+
+    t.is(result.status, 1)
+    t.is(
+      result.stderr,
+      'nftset: standard input has no valid elements, and syncing would empty set inet t s; ' +
+        'give --allow-empty to do that\n',
+    )
+    t.deepEqual(elems(ns), ['192.0.2.1'])
+  })
+})
+
+test('sync --allow-empty empties the set', async (t) => {
+  await withSet('set s { type ipv4_addr; elements = { 192.0.2.1 } }', async (ns) => {
+    const result = await runIn(ns, ['sync', '--allow-empty', 'inet', 't', 's', '-'], '# nothing\n')
 
     t.is(result.status, 0, result.stderr)
     t.deepEqual(elems(ns), [])

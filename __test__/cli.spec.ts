@@ -86,7 +86,7 @@ const helpLines: Record<string, string[]> = {
     'exits with status 3 without changing',
     'commit shows its elapsed time only',
   ],
-  sync: ['usage: nftset sync [--netns NS] FAMILY TABLE SET FILE|-', 'An empty FILE empties', '--skip-invalid'],
+  sync: ['usage: nftset sync [--netns NS] FAMILY TABLE SET FILE|-', '--allow-empty', '--skip-invalid'],
   monitor: ['usage: nftset monitor [--netns NS] [--json] [FAMILY [TABLE [SET]]]', 'until interrupted', '`nft -j\nmonitor`'],
 }
 

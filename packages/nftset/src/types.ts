@@ -169,9 +169,9 @@ export interface CommitSummary {
   bytes: number
   /** Element nests; a range in an interval set takes two. */
   wireElements: number
-  /** Elements added by `syncElements`. */
+  /** Elements added by `syncElements`; 0 for the other verbs, which do not read the set first. */
   added: number
-  /** Elements removed by `syncElements`. */
+  /** Elements removed by `syncElements`; 0 for the other verbs. */
   removed: number
   /** Batches sent: 1, more when `ifTooLarge: 'split'` cut the transaction, 0 when it was empty. */
   batches: number

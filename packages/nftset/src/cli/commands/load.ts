@@ -3,7 +3,7 @@ import type { Nftables } from '../../nftables.js'
 import type { SetRef } from '../../types.js'
 import { expectAtMost, takeSetRef, UsageError, type Options } from '../args.js'
 import { withConnection, type Command, type Context } from '../command.js'
-import { EXIT } from '../errors.js'
+import { CliError, EXIT } from '../errors.js'
 import { elementLineNumbers, readInput } from '../input.js'
 import { formatCount, formatCountOf, formatSeconds, LARGE, Progress } from '../progress.js'
 import { blankInvalidLines, locate, type InvalidLine } from '../validate.js'
@@ -37,7 +37,7 @@ ${FILE_RULES}`,
   options: fileOptions,
   examples: [
     'nftset load inet filter blocklist blocklist.txt',
-    'curl -s https://example.com/drop.txt | nftset load inet filter blocklist -',
+    'curl -fsS https://example.com/drop.txt | nftset load inet filter blocklist -',
   ],
   run: (context) => runFile(context, 'load'),
 }
@@ -49,11 +49,15 @@ export const sync: Command = {
   description: `Make a set or map hold exactly the elements of FILE, with the fewest
 changes, in one batch: missing elements are added and the others deleted.
 Elements in both keep their timeout, comment and counter. Other processes
-see the old contents or the new ones, never a mix. An empty FILE empties
-the set.
+see the old contents or the new ones, never a mix. A FILE with no elements
+is refused, because a failed download or a broken pipe looks the same;
+give --allow-empty to empty the set that way.
 
 ${FILE_RULES}`,
-  options: fileOptions,
+  options: {
+    ...fileOptions,
+    'allow-empty': { type: 'boolean', help: 'accept a FILE with no elements and empty the set' },
+  },
   examples: ['nftset sync inet filter blocklist blocklist.txt'],
   run: (context) => runFile(context, 'sync'),
 }
@@ -74,12 +78,18 @@ async function runFile(context: Context, mode: 'load' | 'sync'): Promise<number>
     const count = elementLineNumbers(lines).length
 
     const report = (found: InvalidLine) => progress.warn(`nftset: line ${found.line}: ${found.message} (skipped)`)
+    const name = `${info.family} ${info.table} ${info.name}`
     let invalid: InvalidLine[] = []
     if (skipInvalid) {
       invalid = await blankInvalidLines(nft, info, lines, progress, report)
     }
-    const name = `${info.family} ${info.table} ${info.name}`
     const toCommit = count - invalid.length
+    if (mode === 'sync' && toCommit === 0 && context.values['allow-empty'] !== true) {
+      throw new CliError(
+        `${rest[0] === '-' ? 'standard input' : rest[0]} has no valid elements, and syncing would ` +
+          `empty set ${name}; give --allow-empty to do that`,
+      )
+    }
     const elements = formatCountOf(toCommit, 'element')
     const action =
       mode === 'load'
