@@ -127,6 +127,9 @@ async function main() {
     }
     record.latency = summariseLatencies(latenciesNs);
   }
+  if (result.memory) {
+    record.memory = result.memory;
+  }
   if (result.lag) {
     record.lag = result.lag;
   }

@@ -70,7 +70,8 @@ export async function executeStep(step, { scratchDir }) {
     const start = process.hrtime.bigint();
     const result = (await step.run()) ?? {};
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
-    return { ...result, wallMs, peakRssKiB: ownPeakRssKiB() };
+    // A step that prepares or cleans up inside run() reports its own wallMs.
+    return { wallMs, ...result, peakRssKiB: ownPeakRssKiB() };
   }
 
   if (Array.isArray(step.argvEach)) {

@@ -3,7 +3,7 @@ import { median } from './stats.mjs';
 
 /**
  * Returns rows { workload, tool, runs, wallMs, peakRssKiB, p50Us, p99Us,
- * roundTripCount, lag } with the median over runs of each figure.
+ * roundTripCount, memory, lag } with the median over runs of each figure.
  */
 export function summarise(data) {
   const rows = [];
@@ -24,6 +24,12 @@ export function summarise(data) {
         row.roundTripCount = runs[0].latency.count;
         row.p50Us = median(runs.map((r) => r.latency.p50Us));
         row.p99Us = median(runs.map((r) => r.latency.p99Us));
+      }
+      if (runs[0].memory) {
+        row.memory = {};
+        for (const key of Object.keys(runs[0].memory)) {
+          row.memory[key] = median(runs.map((r) => r.memory[key]));
+        }
       }
       if (runs[0].lag) {
         row.lag = {
