@@ -7,7 +7,7 @@
 //! MAC addresses contain colons.
 
 use crate::attr::{Attr, Writer};
-use crate::datatype::HostBits;
+use crate::datatype::{js_number, quoted, HostBits, SHOWN_MAX_CHARS};
 use crate::duration;
 use crate::error::DecodeError;
 use crate::key::{FieldInput, KeyBuf, KeyRange, KeyType};
@@ -15,6 +15,13 @@ use crate::set::{MapData, SetDef};
 use crate::sys::*;
 use crate::udata;
 use crate::verdict::Verdict;
+
+/// Maximum length of an element's text, in bytes. Written without padding,
+/// a valid element is far shorter: by an estimate from the longest spelling
+/// of each part, five IPv6 range fields, a 128-byte comment and a 255-byte
+/// chain name take under 2 KiB. The limit catches input that is not
+/// elements, such as a file without line breaks.
+pub const ELEMENT_MAX_BYTES: usize = 64 * 1024;
 
 /// The value a map element maps its key to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,12 +115,15 @@ pub enum DurationInput<'a> {
 impl DurationInput<'_> {
     fn to_ms(self) -> Result<u64, String> {
         match self {
-            DurationInput::Text(text) => duration::parse(text),
+            DurationInput::Text(text) => {
+                duration::parse(text).map_err(|message| cut_quoted(message, text))
+            }
             DurationInput::Millis(ms) => {
                 if !ms.is_finite() || ms < 0.0 || ms.fract() != 0.0 || ms > duration::MAX_MS as f64
                 {
                     Err(format!(
-                        "invalid duration {ms}: expected whole milliseconds from 0 to {}",
+                        "invalid duration {}: expected whole milliseconds from 0 to {}",
+                        js_number(ms),
                         duration::MAX_MS
                     ))
                 } else {
@@ -131,6 +141,14 @@ pub fn parse(
     options: ParseOptions,
 ) -> Result<Element, String> {
     let key_type = set_key(set)?;
+    if let ElementInput::Text(text) = input {
+        if text.len() > ELEMENT_MAX_BYTES {
+            return Err(format!(
+                "the element is {} bytes long; an element is at most {ELEMENT_MAX_BYTES} bytes",
+                text.len()
+            ));
+        }
+    }
     let fields = match input {
         ElementInput::Text(text) if is_bare_key(key_type, set, text) => {
             // The common case of a bulk load, such as "192.0.2.1" or
@@ -163,15 +181,28 @@ fn is_bare_key(key_type: &KeyType, set: &SetDef, text: &str) -> bool {
         && !text.bytes().any(|b| b.is_ascii_whitespace() || b == b'"')
 }
 
+/// Rejects a prefix, range or ifname wildcard for a set without `flags
+/// interval`, in every family and for every key type. In such a set the
+/// kernel would store only the first value of the range and report no error.
 fn check_range(set: &SetDef, key: &KeyRange) -> Result<(), String> {
     if key.is_range && !set.is_interval() {
         return Err(format!(
-            "set {} needs \"flags interval\" for prefixes and ranges; without it the kernel \
-             would store only the first address",
+            "set {} needs \"flags interval\" for prefixes, ranges and wildcards: create it \
+             with flags: ['interval']; without the flag the kernel would store only the first \
+             value",
             set.name
         ));
     }
     Ok(())
+}
+
+/// Cuts a long input in a message of a parser that quotes it whole, such
+/// as `invalid duration "…"`.
+fn cut_quoted(message: String, text: &str) -> String {
+    if text.chars().count() <= SHOWN_MAX_CHARS {
+        return message;
+    }
+    message.replacen(&format!("\"{text}\""), &quoted(text), 1)
 }
 
 fn set_key(set: &SetDef) -> Result<&KeyType, String> {
@@ -258,7 +289,8 @@ fn parse_data(set: &SetDef, value: Option<&[FieldInput<'_>]>) -> Result<Option<D
             let [FieldInput::Text(text)] = value else {
                 return Err("a verdict is text such as \"accept\" or \"jump CHAIN\"".into());
             };
-            Ok(Some(DataValue::Verdict(Verdict::parse(text)?)))
+            let verdict = Verdict::parse(text).map_err(|message| cut_quoted(message, text))?;
+            Ok(Some(DataValue::Verdict(verdict)))
         }
         MapData::Value(data_type) => {
             let range = data_type
@@ -352,9 +384,12 @@ fn parse_options<'t>(tokens: &[Token<'t>], fields: &mut ElementFields<'t>) -> Re
                 let mut tail = tail;
                 for _ in 0..2 {
                     match tail {
-                        [name, value, more @ ..] if name.text == "packets" || name.text == "bytes" => {
+                        [name, value, more @ ..]
+                            if name.text == "packets" || name.text == "bytes" =>
+                        {
                             let count: u64 = value.text.parse().map_err(|_| {
-                                format!("invalid counter {} value \"{}\"", name.text, value.text)
+                                let shown = quoted(value.text);
+                                format!("invalid counter {} value {shown}", name.text)
                             })?;
                             if name.text == "packets" {
                                 counter.packets = count;
@@ -374,7 +409,8 @@ fn parse_options<'t>(tokens: &[Token<'t>], fields: &mut ElementFields<'t>) -> Re
             }
             other => {
                 return Err(format!(
-                    "unexpected \"{other}\": expected counter, timeout, expires, comment or \" : VALUE\""
+                    "unexpected {}: expected counter, timeout, expires, comment or \" : VALUE\"",
+                    quoted(other)
                 ))
             }
         }
@@ -416,7 +452,7 @@ fn tokenize(text: &str) -> Result<Vec<Token<'_>>, String> {
         if bytes[i] == b'"' {
             let close = text[i + 1..]
                 .find('"')
-                .ok_or_else(|| format!("unterminated quote in \"{text}\""))?;
+                .ok_or_else(|| format!("unterminated quote in {}", quoted(text)))?;
             tokens.push(Token {
                 text: &text[i + 1..i + 1 + close],
                 start: i,
@@ -717,4 +753,105 @@ fn decode_counter(expr: &Attr<'_>) -> Result<Option<Counter>, DecodeError> {
         }
     }
     Ok(is_counter.then_some(counter))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::set::MapData;
+    use crate::Family;
+
+    fn set(family: Family, type_name: &str) -> SetDef {
+        SetDef::new(family, "t", "s", KeyType::parse(type_name).unwrap())
+    }
+
+    fn parse_text(set: &SetDef, text: &str) -> Result<Element, String> {
+        parse(set, &ElementInput::Text(text), ParseOptions::default())
+    }
+
+    #[test]
+    fn ranges_without_interval_flag_name_the_flag() {
+        let cases = [
+            (Family::Inet, "ipv4_addr", "10.0.0.0/8"),
+            (Family::Inet, "ipv6_addr", "2001:db8::/32"),
+            (Family::Inet, "inet_service", "80-90"),
+            (Family::Bridge, "ifname", "br-*"),
+            (
+                Family::Bridge,
+                "ether_addr",
+                "00:11:22:33:44:55-00:11:22:33:44:66",
+            ),
+            (
+                Family::Bridge,
+                "ifname . ether_addr",
+                "br-* . 00:11:22:33:44:55",
+            ),
+            (Family::Netdev, "mark", "0x100/24"),
+        ];
+        for (family, type_name, text) in cases {
+            let error = parse_text(&set(family, type_name), text).unwrap_err();
+            assert!(
+                error.contains("needs \"flags interval\""),
+                "{text}: {error}"
+            );
+            assert!(error.contains("flags: ['interval']"), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn element_over_max_length_is_rejected() {
+        let ip4 = set(Family::Inet, "ipv4_addr");
+        let text = "x".repeat(ELEMENT_MAX_BYTES + 1);
+        let error = parse_text(&ip4, &text).unwrap_err();
+        assert_eq!(
+            error,
+            format!(
+                "the element is {} bytes long; an element is at most {ELEMENT_MAX_BYTES} bytes",
+                ELEMENT_MAX_BYTES + 1
+            )
+        );
+        let at_max = format!("192.0.2.1{}", " ".repeat(ELEMENT_MAX_BYTES - 9));
+        assert!(parse_text(&ip4, &at_max).is_ok());
+    }
+
+    #[test]
+    fn long_tokens_are_cut_in_messages() {
+        let mut timeouts = set(Family::Inet, "ipv4_addr");
+        timeouts.flags |= NFT_SET_TIMEOUT;
+        let mut verdicts = set(Family::Inet, "ipv4_addr");
+        verdicts.data = Some(MapData::Verdict);
+        verdicts.flags |= NFT_SET_MAP;
+        let long = "7".repeat(10_000);
+        let cut = format!("\"{}…\"", "7".repeat(SHOWN_MAX_CHARS));
+        let cases = [
+            (&timeouts, format!("192.0.2.1 timeout {long}")),
+            (&timeouts, format!("192.0.2.1 counter packets {long}")),
+            (&timeouts, format!("192.0.2.1 {long}")),
+            (&timeouts, format!("192.0.2.1 comment \"{long}")),
+            (&verdicts, format!("192.0.2.1 : {long}")),
+        ];
+        for (set, text) in cases {
+            let error = parse_text(set, &text).unwrap_err();
+            assert!(error.len() < 300, "{} bytes: {error:.200}", error.len());
+            assert!(error.contains(&cut) || error.contains("…"), "{error:.200}");
+        }
+    }
+
+    #[test]
+    fn duration_numbers_print_as_javascript() {
+        let mut timeouts = set(Family::Inet, "ipv4_addr");
+        timeouts.flags |= NFT_SET_TIMEOUT;
+        let fields = ElementFields {
+            key: vec![FieldInput::Text("192.0.2.1")],
+            timeout: Some(DurationInput::Millis(f64::INFINITY)),
+            ..ElementFields::default()
+        };
+        let error = parse(
+            &timeouts,
+            &ElementInput::Fields(fields),
+            ParseOptions::default(),
+        )
+        .unwrap_err();
+        assert!(error.starts_with("invalid duration Infinity:"), "{error}");
+    }
 }

@@ -1,7 +1,8 @@
 //! Owned element input, as it arrives from JavaScript or a file, kept so
 //! that an error can quote the element exactly as the caller wrote it.
 
-use crate::element::{Counter, DurationInput, ElementFields, ElementInput};
+use crate::datatype::js_number;
+use crate::element::{Counter, DurationInput, ElementFields, ElementInput, ELEMENT_MAX_BYTES};
 use crate::key::FieldInput;
 
 /// One field value: text in nft's syntax, or a number.
@@ -31,7 +32,7 @@ impl Value {
     fn display(&self) -> String {
         match self {
             Value::Text(text) => text.clone(),
-            Value::Number(number) => number.to_string(),
+            Value::Number(number) => js_number(*number),
         }
     }
 }
@@ -72,7 +73,8 @@ pub enum Elements {
     /// boundaries, so that a caller can hand over a large list in pieces.
     Chunks(Vec<String>),
     /// The content of an element file: one element per line in nft's
-    /// syntax, with blank lines and `#` comments skipped.
+    /// syntax, with blank lines and `#` comments skipped. A UTF-8 byte
+    /// order mark at the start is skipped too.
     File(String),
     /// Elements given one by one, as text or field by field.
     Items(Vec<Item>),
@@ -186,8 +188,16 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
 /// The element lines of a file with their 1-based line numbers: comments
 /// and white space removed, blank lines skipped. A `#` starts a comment at
 /// the beginning of a line or after white space, outside double quotes.
+///
+/// A line longer than [`ELEMENT_MAX_BYTES`] is passed on whole, even if it
+/// is a comment, so that parsing rejects it with its line number.
 fn file_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    // Windows editors start UTF-8 files with a byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     text.split('\n').enumerate().filter_map(|(number, line)| {
+        if line.len() > ELEMENT_MAX_BYTES {
+            return Some((number + 1, line));
+        }
         let content = strip_comment(line).trim();
         (!content.is_empty()).then_some((number + 1, content))
     })
@@ -235,4 +245,56 @@ fn display_fields(fields: &Fields) -> String {
         text.push_str(&join(value));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(elements: &Elements) -> Vec<String> {
+        let mut out = Vec::new();
+        elements
+            .try_for_each(|_, input| {
+                if let ElementInput::Text(text) = input {
+                    out.push(text.to_string());
+                }
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn file_skips_byte_order_mark() {
+        let file = Elements::File("\u{feff}192.0.2.1\n192.0.2.2\n".into());
+        assert_eq!(texts(&file), ["192.0.2.1", "192.0.2.2"]);
+        assert_eq!(file.display(0).as_deref(), Some("192.0.2.1"));
+        assert_eq!(file.line(1), Some(2));
+    }
+
+    #[test]
+    fn byte_order_mark_counts_only_at_the_start() {
+        let file = Elements::File("192.0.2.1\n\u{feff}192.0.2.2\n".into());
+        assert_eq!(texts(&file)[1], "\u{feff}192.0.2.2");
+    }
+
+    #[test]
+    fn file_passes_long_lines_on_whole() {
+        let long = format!("# {}", "x".repeat(ELEMENT_MAX_BYTES));
+        let file = Elements::File(format!("192.0.2.1\n# short comment\n{long}\n"));
+        assert_eq!(file.len(), 2);
+        assert_eq!(file.line(1), Some(3));
+        assert_eq!(texts(&file)[1], long);
+    }
+
+    #[test]
+    fn numbers_display_as_javascript() {
+        let fields = Fields {
+            key: vec![Value::Text("192.0.2.1".into()), Value::Number(f64::NAN)],
+            value: Some(vec![Value::Number(-1.0)]),
+            ..Fields::default()
+        };
+        let items = Elements::Items(vec![Item::Fields(fields)]);
+        assert_eq!(items.display(0).as_deref(), Some("192.0.2.1 . NaN : -1"));
+    }
 }

@@ -136,11 +136,19 @@ export function fromNative(error: unknown): unknown {
       ;(fields as unknown as Record<string, unknown>)[key] = source[key]
     }
   }
+  // The core quotes an element whole, which for a line of megabytes would
+  // fill the message. The message gets it cut, and the fields keep it whole.
+  let message = source.message
+  for (const text of [fields.element, fields.conflictElement]) {
+    if (text === undefined) continue
+    const cut = shortened(text)
+    if (cut !== text) message = message.split(text).join(cut)
+  }
   if (fields.code === 'ERR_INVALID_ELEMENT' && fields.value === undefined && fields.element !== undefined) {
     // The core quotes the element as it read it; that is the offending value.
     fields.value = fields.element
   }
-  return new NftsetError(source.message, fields)
+  return new NftsetError(message, fields)
 }
 
 /** Builds the error for an argument that failed zod validation. */
@@ -169,21 +177,70 @@ export function fromZod(error: ZodError, input: unknown, argument: string): Nfts
   })
 }
 
-/** Spells a value for an error message: strings quoted, long values cut. */
+/**
+ * Maximum number of characters of a value that an error message shows.
+ * Longer values are cut and end in "…", as in the Rust core.
+ */
+export const SHOWN_MAX_CHARS = 64
+
+/** Cuts `text` after `SHOWN_MAX_CHARS` characters (code points) and appends "…". */
+export function shortened(text: string): string {
+  if (text.length <= SHOWN_MAX_CHARS) return text
+  let count = 0
+  let end = 0
+  for (const char of text) {
+    if (count === SHOWN_MAX_CHARS) return `${text.slice(0, end)}…`
+    count++
+    end += char.length
+  }
+  return text
+}
+
+/**
+ * Spells a value for an error message as the caller wrote it: strings
+ * quoted, numbers as JavaScript prints them (`-1`, `NaN`, `Infinity`),
+ * other values as JSON. Long values are cut after `SHOWN_MAX_CHARS`.
+ */
 export function describe(value: unknown): string {
-  let text: string
-  if (typeof value === 'string') {
-    text = JSON.stringify(value)
-  } else if (typeof value === 'bigint') {
-    text = `${value}n`
-  } else if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
-    text = String(value)
-  } else {
-    try {
-      text = JSON.stringify(value) ?? String(value)
-    } catch {
-      text = String(value)
+  if (typeof value === 'string') return JSON.stringify(shortened(value))
+  return shortened(spell(value, new Set()))
+}
+
+/**
+ * Spells a value like JSON, but with numbers, `undefined`, functions and
+ * symbols as JavaScript prints them. Stops listing entries once the text
+ * passes `SHOWN_MAX_CHARS`, so that a huge array costs little.
+ */
+function spell(value: unknown, seen: Set<object>): string {
+  if (typeof value === 'string') return JSON.stringify(shortened(value))
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value !== 'object' || value === null) return String(value)
+  if (seen.has(value)) return '[Circular]'
+  if (Buffer.isBuffer(value)) return `<Buffer of ${value.length} bytes>`
+  const toJSON = (value as { toJSON?: unknown }).toJSON
+  if (typeof toJSON === 'function') return spell(toJSON.call(value), seen)
+
+  seen.add(value)
+  const isArray = Array.isArray(value)
+  const entries: unknown[] = isArray ? value : Object.entries(value)
+  let text = isArray ? '[' : '{'
+  for (let index = 0; index < entries.length && text.length <= SHOWN_MAX_CHARS; index++) {
+    if (index > 0) text += ','
+    if (isArray) {
+      text += spell(entries[index], seen)
+    } else {
+      const [key, item] = entries[index] as [string, unknown]
+      text += `${JSON.stringify(key)}:${spell(item, seen)}`
     }
   }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+  seen.delete(value)
+  return text + (isArray ? ']' : '}')
+}
+
+/** Describes a failed file system call in plain words, such as "no such file". */
+export function systemMessage(error: unknown): string {
+  const code = (error as { code?: string }).code
+  if (code === 'ENOENT') return 'no such file'
+  if (code === 'EACCES') return 'permission denied'
+  return error instanceof Error ? error.message : String(error)
 }

@@ -118,7 +118,9 @@ export const setSpecSchema = z.strictObject({
 })
 
 const scalar = z.union([z.string(), z.number()], { error: 'expected a string or a number' })
-const fields = z.union([scalar, z.array(scalar).min(1, 'a concatenation needs at least one field').max(5)])
+const fields = z.union([scalar, z.array(scalar).min(1, 'a concatenation needs at least one field').max(5)], {
+  error: 'expected a string, a number, or an array of 1 to 5 of them for a concatenation',
+})
 
 const counterValue = z
   .number()

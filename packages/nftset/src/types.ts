@@ -102,7 +102,8 @@ export type ElementInput = string | number | Scalar[] | ElementObject
 /**
  * Elements to add or delete: an array, a Buffer with one element per line
  * in nft's syntax (blank lines and `#` comments allowed), `{ file }` naming
- * such a file, or a sync or async iterable of elements.
+ * such a regular file, or a sync or async iterable of elements. A line is
+ * at most 64 KiB, and a leading UTF-8 byte order mark is skipped.
  */
 export type ElementSource =
   | readonly ElementInput[]

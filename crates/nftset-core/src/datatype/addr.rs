@@ -9,10 +9,13 @@
 use std::fmt::Write;
 use std::net::Ipv6Addr;
 
-use super::ValueError;
+use super::{quoted, ValueError};
 
 fn invalid(type_name: &str, text: &str, reason: &str) -> ValueError {
-    ValueError::new(format!("invalid {type_name} value {text:?}: {reason}"))
+    ValueError::new(format!(
+        "invalid {type_name} value {}: {reason}",
+        quoted(text)
+    ))
 }
 
 /// Parses a dotted quad such as `192.0.2.1` into 4 bytes.

@@ -7,13 +7,13 @@
 //! A trailing `*` makes a wildcard (`br-*`), which is a range of names and so
 //! is only valid in an interval set. nft 1.0.6 counts the `*` in the 15 bytes.
 
-use super::{RangeForm, ValueError};
+use super::{quoted, RangeForm, ValueError};
 
 /// Maximum length of a name, without the terminating NUL.
 const MAX_LEN: usize = 15;
 
 fn invalid(text: &str, reason: &str) -> ValueError {
-    ValueError::new(format!("invalid ifname value {text:?}: {reason}"))
+    ValueError::new(format!("invalid ifname value {}: {reason}", quoted(text)))
 }
 
 /// Checks the bytes that a name or a wildcard prefix may contain.

@@ -11,6 +11,8 @@
 //! Ids, widths and byte orders follow `include/datatype.h` and the datatype
 //! definitions of nftables 1.1.
 
+use std::borrow::Cow;
+
 mod addr;
 mod ifname;
 mod names;
@@ -79,6 +81,39 @@ pub struct ValueError(pub String);
 impl ValueError {
     pub(crate) fn new(message: impl Into<String>) -> Self {
         ValueError(message.into())
+    }
+}
+
+/// Maximum number of characters of a value that an error message quotes.
+/// Longer values are cut and end in `…`, so that a huge input line never
+/// fills a message.
+pub const SHOWN_MAX_CHARS: usize = 64;
+
+/// Cuts `text` after [`SHOWN_MAX_CHARS`] characters and appends `…`.
+pub fn shortened(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(SHOWN_MAX_CHARS) {
+        Some((cut, _)) => Cow::Owned(format!("{}…", &text[..cut])),
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// Quotes a value for an error message, as Rust's `{:?}` does, cut after
+/// [`SHOWN_MAX_CHARS`] characters.
+pub fn quoted(text: &str) -> String {
+    format!("{:?}", shortened(text))
+}
+
+/// Formats a number from JavaScript for an error message. `NaN`,
+/// `Infinity` and `-Infinity` print as in JavaScript, where Rust prints
+/// `inf`. Other values match JavaScript's form from 1e-6 up to 1e21,
+/// outside which JavaScript switches to exponent notation and Rust does not.
+pub fn js_number(value: f64) -> String {
+    if value.is_nan() {
+        "NaN".to_string()
+    } else if value.is_infinite() {
+        if value > 0.0 { "Infinity" } else { "-Infinity" }.to_string()
+    } else {
+        value.to_string()
     }
 }
 
@@ -225,5 +260,48 @@ impl DataType {
     /// an ifname wildcard, or `lo-hi`.
     pub fn format_range(self, lo: &[u8], hi: &[u8], out: &mut String) {
         number::format_range(self, lo, hi, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shortened_cuts_after_64_characters() {
+        let short = "x".repeat(SHOWN_MAX_CHARS);
+        assert_eq!(shortened(&short), short);
+        let long = "é".repeat(SHOWN_MAX_CHARS + 1);
+        assert_eq!(
+            shortened(&long),
+            format!("{}…", "é".repeat(SHOWN_MAX_CHARS))
+        );
+    }
+
+    #[test]
+    fn quoted_escapes_and_cuts() {
+        assert_eq!(quoted("a\"b"), "\"a\\\"b\"");
+        assert_eq!(quoted("\u{feff}1"), "\"\\u{feff}1\"");
+        let long = "y".repeat(3_000_000);
+        assert_eq!(
+            quoted(&long),
+            format!("\"{}…\"", "y".repeat(SHOWN_MAX_CHARS))
+        );
+    }
+
+    #[test]
+    fn js_number_matches_javascript() {
+        let cases = [
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (-1.0, "-1"),
+            (1.5, "1.5"),
+            (65536.0, "65536"),
+            (4294967296.0, "4294967296"),
+        ];
+        for (value, printed) in cases {
+            assert_eq!(js_number(value), printed);
+        }
     }
 }

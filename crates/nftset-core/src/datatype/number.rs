@@ -7,10 +7,16 @@
 
 use std::fmt::Write;
 
-use super::{ifname, names, DataType, HostBits, RangeForm, ValueError};
+use super::{
+    ifname, js_number, names, quoted, shortened, DataType, HostBits, RangeForm, ValueError,
+};
 
 fn invalid(ty: DataType, text: &str, reason: &str) -> ValueError {
-    ValueError::new(format!("invalid {} value {text:?}: {reason}", ty.name()))
+    ValueError::new(format!(
+        "invalid {} value {}: {reason}",
+        ty.name(),
+        quoted(text)
+    ))
 }
 
 /// Text read as an unsigned integer.
@@ -106,14 +112,15 @@ pub(super) fn parse_number(ty: DataType, value: f64, out: &mut [u8]) -> Result<(
         _ => {
             let reason = "expected a string, because only inet_proto, inet_service and mark \
                           values can be numbers";
-            let message = format!("invalid {} value {value}: {reason}", ty.name());
+            let message = format!("invalid {} value {}: {reason}", ty.name(), js_number(value));
             return Err(ValueError::new(message));
         }
     };
     if !(value.fract() == 0.0 && value >= 0.0 && value <= f64::from(max)) {
         let message = format!(
-            "invalid {} value {value}: expected an integer 0 to {max}",
-            ty.name()
+            "invalid {} value {}: expected an integer 0 to {max}",
+            ty.name(),
+            js_number(value)
         );
         return Err(ValueError::new(message));
     }
@@ -178,6 +185,11 @@ pub(super) fn parse_range(
     for (dash, _) in text.match_indices('-') {
         let start = text[..dash].trim_end();
         let end = text[dash + 1..].trim_start();
+        if start.is_empty() || end.is_empty() {
+            // Not a range but a sign or a stray dash, as in "-1" or "80-":
+            // the error of the whole text shows the value as written.
+            continue;
+        }
         if let Err(error) = ty.parse(start, lo) {
             start_error.get_or_insert(error);
             continue;
@@ -188,8 +200,9 @@ pub(super) fn parse_range(
         }
 
         if lo > hi {
+            let (start, end) = (shortened(start), shortened(end));
             let reason = format!("the start {start} is greater than the end {end}");
-            let message = format!("invalid {} range {text:?}: {reason}", ty.name());
+            let message = format!("invalid {} range {}: {reason}", ty.name(), quoted(text));
             return Err(ValueError::new(message));
         }
         return Ok(RangeForm::Range);
@@ -239,7 +252,11 @@ fn parse_prefix(
 }
 
 fn invalid_prefix(ty: DataType, text: &str, reason: &str) -> ValueError {
-    ValueError::new(format!("invalid {} prefix {text:?}: {reason}", ty.name()))
+    ValueError::new(format!(
+        "invalid {} prefix {}: {reason}",
+        ty.name(),
+        quoted(text)
+    ))
 }
 
 /// Bits of byte `index` that lie below a prefix of `len` bits.
@@ -542,7 +559,17 @@ mod tests {
             (
                 DataType::Mark,
                 f64::INFINITY,
-                "invalid mark value inf: expected an integer 0 to 4294967295",
+                "invalid mark value Infinity: expected an integer 0 to 4294967295",
+            ),
+            (
+                DataType::InetService,
+                f64::NEG_INFINITY,
+                "invalid inet_service value -Infinity: expected an integer 0 to 65535",
+            ),
+            (
+                DataType::InetService,
+                f64::NAN,
+                "invalid inet_service value NaN: expected an integer 0 to 65535",
             ),
             (
                 DataType::Mark,
@@ -712,14 +739,49 @@ mod tests {
     }
 
     #[test]
+    fn long_values_are_cut_in_messages() {
+        let long = "1".repeat(100_000);
+        let cut = format!("{}…", "1".repeat(super::super::SHOWN_MAX_CHARS));
+        for ty in [
+            DataType::InetService,
+            DataType::Mark,
+            DataType::Ipv4Addr,
+            DataType::Ifname,
+        ] {
+            let message = range(ty, &long, HostBits::Mask).unwrap_err();
+            assert!(message.contains(&format!("\"{cut}\"")), "{message}");
+            assert!(
+                message.len() < 300,
+                "{} bytes: {message:.200}",
+                message.len()
+            );
+        }
+
+        // A reversed range of two valid values: a hex mark with many zeros.
+        let zeros = "0".repeat(100_000);
+        let reversed = format!("0x{zeros}2-0x{zeros}1");
+        let message = range(DataType::Mark, &reversed, HostBits::Mask).unwrap_err();
+        assert!(
+            message.len() < 400,
+            "{} bytes: {message:.200}",
+            message.len()
+        );
+    }
+
+    #[test]
     fn range_bad_end() {
         let service_range = "the port must be 0 to 65535";
         let cases = [
             (DataType::Ipv4Addr, "10.0.0.1-10.0.0.300", "invalid ipv4_addr value \"10.0.0.300\": each of the 4 parts must be 0 to 255".to_owned()),
             (DataType::Ipv4Addr, "10.0.0-10.0.0.3", "invalid ipv4_addr value \"10.0.0\": expected 4 decimal parts separated by dots, such as 192.0.2.1".to_owned()),
             (DataType::InetService, "1-65536", format!("invalid inet_service value \"65536\": {service_range}")),
-            (DataType::InetService, "-5", "invalid inet_service value \"\": not a port number 0 to 65535 or a name from /etc/services".to_owned()),
-            (DataType::InetService, "5-", "invalid inet_service value \"\": not a port number 0 to 65535 or a name from /etc/services".to_owned()),
+            (DataType::InetService, "-5", "invalid inet_service value \"-5\": not a port number 0 to 65535 or a name from /etc/services".to_owned()),
+            (DataType::InetService, "5-", "invalid inet_service value \"5-\": not a port number 0 to 65535 or a name from /etc/services".to_owned()),
+            (DataType::InetService, "-", "invalid inet_service value \"-\": not a port number 0 to 65535 or a name from /etc/services".to_owned()),
+            (DataType::InetProto, "-1", "invalid inet_proto value \"-1\": not a protocol number 0 to 255 or a name from /etc/protocols".to_owned()),
+            (DataType::Mark, "-1", "invalid mark value \"-1\": expected a number 0 to 0xffffffff, in decimal or 0x hex".to_owned()),
+            (DataType::Mark, "-0x10", "invalid mark value \"-0x10\": expected a number 0 to 0xffffffff, in decimal or 0x hex".to_owned()),
+            (DataType::Ipv4Addr, "-10.0.0.1", "invalid ipv4_addr value \"-10.0.0.1\": expected 4 decimal parts separated by dots, such as 192.0.2.1".to_owned()),
             (DataType::InetProto, "tcp-nosuch", "invalid inet_proto value \"nosuch\": not a protocol number 0 to 255 or a name from /etc/protocols".to_owned()),
             (DataType::Mark, "1-2-3", "invalid mark value \"2-3\": expected a number 0 to 0xffffffff, in decimal or 0x hex".to_owned()),
             (DataType::InetService, "1024/6", "invalid inet_service value \"1024/6\": only ipv4_addr, ipv6_addr and mark values can be prefixes".to_owned()),

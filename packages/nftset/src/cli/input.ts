@@ -1,12 +1,22 @@
 import { createReadStream, statSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 
-import { CliError } from './errors.js'
+import { countNewlines, LineLengthCheck, LINE_MAX_BYTES } from '../elements.js'
+import { systemMessage } from '../errors.js'
+import { CliError, EXIT } from './errors.js'
 import type { Progress } from './progress.js'
+
+const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf])
 
 /**
  * Reads a file, or standard input for `-`, with progress in bytes. The size
  * of a regular file gives the bar its total; standard input has none.
+ *
+ * FIFOs and devices are read too, as in `nftset load inet t s <(command)`.
+ * A line longer than `LINE_MAX_BYTES` stops the reading, because input
+ * without line breaks, such as /dev/zero, would otherwise fill the memory.
+ * Endless input with short lines still does. A UTF-8 byte order mark at the
+ * start is dropped.
  */
 export async function readInput(source: string, progress: Progress): Promise<Buffer> {
   const fromStdin = source === '-'
@@ -29,26 +39,28 @@ export async function readInput(source: string, progress: Progress): Promise<Buf
 
   const phase = progress.phase(`reading ${name}`, total, 'bytes')
   const chunks: Buffer[] = []
+  const lineCheck = new LineLengthCheck()
   let bytes = 0
+  let longLine = -1
   try {
     for await (const chunk of stream) {
       const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)
       chunks.push(buffer)
       bytes += buffer.length
       phase.update(bytes)
+      longLine = lineCheck.push(buffer)
+      if (longLine >= 0) break
     }
   } catch (error) {
     throw new CliError(`cannot read ${name}: ${systemMessage(error)}`)
   }
+  if (longLine >= 0) {
+    const line = countNewlines(Buffer.concat(chunks, bytes).subarray(0, longLine)) + 1
+    throw new CliError(`cannot read ${name}: line ${line} is longer than ${LINE_MAX_BYTES} bytes`, EXIT.invalidInput)
+  }
   phase.finish()
-  return Buffer.concat(chunks, bytes)
-}
-
-function systemMessage(error: unknown): string {
-  const code = (error as { code?: string }).code
-  if (code === 'ENOENT') return 'no such file'
-  if (code === 'EACCES') return 'permission denied'
-  return error instanceof Error ? error.message : String(error)
+  const input = Buffer.concat(chunks, bytes)
+  return input.subarray(0, 3).equals(BYTE_ORDER_MARK) ? input.subarray(3) : input
 }
 
 /**
