@@ -132,6 +132,7 @@ test('README low-level list names existing exports', async (t) => {
   const bullets = readmeApiSection()
     .split(/\n(?=- )/)
     .filter((block) => block.startsWith('- '))
+    .map((block) => block.split('\n\n')[0])
   t.true(bullets.length > 0, 'README API section has no low-level list')
 
   // The first name of a bullet is an export; names after it are members

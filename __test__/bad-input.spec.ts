@@ -115,6 +115,7 @@ const rows: Row[] = [
   field('negative expiry', 'ip4', { key: '192.0.2.1', timeout: 1000, expires: -1 }, 'expires'),
   field('comment of 129 bytes', 'ip4', { key: '192.0.2.1', comment: 'c'.repeat(129) }, 'comment'),
   field('comment with a NUL byte', 'ip4', { key: '192.0.2.1', comment: 'a\0b' }, 'comment'),
+  field('comment with a double quote', 'ip4', { key: '192.0.2.1', comment: 'say "hi"' }, 'comment'),
   field('negative counter', 'ip4', { key: '192.0.2.1', counter: { packets: -1, bytes: 0 } }, 'counter.packets'),
   field('key of the wrong type', 'ip4', { key: { address: '192.0.2.1' } }, 'key'),
   {
@@ -161,6 +162,7 @@ const rows: Row[] = [
   argument('set size 2^32', (nft) => nft.createSet({ ...spec, size: 2 ** 32 }), 'spec.size', 2 ** 32),
   argument('unknown policy', (nft) => nft.createSet({ ...spec, policy: 'fast' as 'memory' }), 'spec.policy', 'fast'),
   argument('set comment of 129 bytes', (nft) => nft.createSet({ ...spec, comment: 'c'.repeat(129) }), 'spec.comment', 'c'.repeat(129)),
+  argument('set comment with a double quote', (nft) => nft.createSet({ ...spec, comment: 'a"b' }), 'spec.comment', 'a"b'),
   argument('auto-merge without interval', (nft) => nft.createSet({ ...spec, autoMerge: true }), 'spec.autoMerge', true),
   argument('constant set with a timeout', (nft) => nft.createSet({ ...spec, flags: ['constant'], timeout: 1000 }), 'spec.flags', ['constant']),
   // Wrong types at every argument.

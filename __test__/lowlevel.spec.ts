@@ -151,7 +151,7 @@ test('Set.add rejects a non-Element', (t) => {
   const error = t.throws(() => set.add({ key: 'c0000201' } as unknown as Element), { instanceOf: NftsetError })
 
   t.is(error.code, 'ERR_INVALID_ARGUMENT')
-  t.is(error.path, 'element')
+  t.is(error.path, 'element.key')
   t.is(set.elements.length, 0)
 })
 

@@ -704,7 +704,7 @@ impl Builder {
 /// Returns true for the sets whose ranges a transaction tracks as it is
 /// built: single-field interval sets, which need the ranges to merge or to
 /// check overlaps with.
-fn tracks_ranges(def: &SetDef) -> bool {
+pub(crate) fn tracks_ranges(def: &SetDef) -> bool {
     def.is_interval() && !def.is_concat_interval()
 }
 
@@ -790,7 +790,7 @@ fn invalid_element(elements: &crate::input::Elements, index: usize, message: Str
     error
 }
 
-fn range_element(range: &Interval) -> Element {
+pub(crate) fn range_element(range: &Interval) -> Element {
     Element {
         key: crate::key::KeyRange {
             lo: range.lo,
@@ -805,7 +805,7 @@ fn range_element(range: &Interval) -> Element {
     }
 }
 
-fn existing_ranges(client: &mut Client, def: &SetDef) -> Result<Vec<Interval>> {
+pub(crate) fn existing_ranges(client: &mut Client, def: &SetDef) -> Result<Vec<Interval>> {
     let mut elements = Vec::new();
     client.dump_elements(def, |wire| {
         match wire {
@@ -829,7 +829,7 @@ fn existing_ranges(client: &mut Client, def: &SetDef) -> Result<Vec<Interval>> {
         .collect())
 }
 
-fn present_keys(client: &mut Client, def: &SetDef) -> Result<Vec<crate::key::KeyBuf>> {
+pub(crate) fn present_keys(client: &mut Client, def: &SetDef) -> Result<Vec<crate::key::KeyBuf>> {
     let mut keys = Vec::new();
     client.dump_elements(def, |wire| {
         match wire {
@@ -846,11 +846,11 @@ fn present_keys(client: &mut Client, def: &SetDef) -> Result<Vec<crate::key::Key
     Ok(keys)
 }
 
-fn check(result: std::result::Result<(), String>, path: &str) -> Result<()> {
+pub(crate) fn check(result: std::result::Result<(), String>, path: &str) -> Result<()> {
     result.map_err(|message| Error::invalid_argument(path, message))
 }
 
-fn check_ref(set: &SetRef) -> Result<()> {
+pub(crate) fn check_ref(set: &SetRef) -> Result<()> {
     check(check_name("table", &set.table), "table")?;
     check(check_name("set", &set.set), "set")
 }

@@ -320,6 +320,14 @@ pub fn check_comment(comment: &str) -> Result<(), String> {
     if comment.contains('\0') {
         return Err("comment contains a NUL byte".into());
     }
+    // nft's scanner has no escape for a quote, so nft could neither read
+    // back nor list such a comment.
+    if comment.contains('"') {
+        return Err(
+            "comment contains a double quote, which nft cannot print or read back; use ' instead"
+                .into(),
+        );
+    }
     Ok(())
 }
 

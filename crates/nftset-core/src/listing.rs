@@ -69,17 +69,19 @@ impl Listing {
         let mut repeated = false;
         while chunk.len() < min && !self.dump.is_finished() && !repeated {
             let (def, key_type, seen) = (&self.def, &self.key_type, &mut self.seen);
-            client.read_element_dump(def, &mut self.dump, |wire| {
-                if wire.is_catchall() {
-                    return Ok(());
-                }
-                let mut hasher = DefaultHasher::new();
-                wire.key.hash(&mut hasher);
-                wire.key_end.hash(&mut hasher);
-                repeated |= !seen.insert(hasher.finish());
-                chunk.push(format_one(def, key_type, wire, None));
-                Ok(())
-            })?;
+            client
+                .read_element_dump(def, &mut self.dump, |wire| {
+                    if wire.is_catchall() {
+                        return Ok(());
+                    }
+                    let mut hasher = DefaultHasher::new();
+                    wire.key.hash(&mut hasher);
+                    wire.key_end.hash(&mut hasher);
+                    repeated |= !seen.insert(hasher.finish());
+                    chunk.push(format_one(def, key_type, wire, None));
+                    Ok(())
+                })
+                .map_err(|error| ruleset_changed(error, &self.def))?;
         }
         if repeated {
             // The kernel walks a hash set again from its start when it
@@ -105,20 +107,22 @@ impl Listing {
         if self.ranges.is_none() {
             let mut entries = Vec::new();
             while !self.dump.is_finished() {
-                client.read_element_dump(&self.def, &mut self.dump, |wire| {
-                    if let Some(key) = wire.key {
-                        // Most ranges carry nothing but their keys; only the
-                        // others keep their decoded element, to save memory.
-                        let is_end = wire.is_end();
-                        let payload = (!is_end && has_extras(&wire)).then(|| Box::new(wire));
-                        entries.push(RbtreeElement {
-                            key,
-                            is_end,
-                            payload,
-                        });
-                    }
-                    Ok(())
-                })?;
+                client
+                    .read_element_dump(&self.def, &mut self.dump, |wire| {
+                        if let Some(key) = wire.key {
+                            // Most ranges carry nothing but their keys; only the
+                            // others keep their decoded element, to save memory.
+                            let is_end = wire.is_end();
+                            let payload = (!is_end && has_extras(&wire)).then(|| Box::new(wire));
+                            entries.push(RbtreeElement {
+                                key,
+                                is_end,
+                                payload,
+                            });
+                        }
+                        Ok(())
+                    })
+                    .map_err(|error| ruleset_changed(error, &self.def))?;
             }
             let ranges = interval::decode_rbtree(entries)
                 .into_iter()
@@ -145,6 +149,21 @@ impl Listing {
     pub fn abandon(mut self, client: &mut Client) -> Result<()> {
         client.abandon_dump(&mut self.dump)
     }
+}
+
+/// Rewords the `ERR_INTERRUPTED` of a dump whose replies changed
+/// generation. The generation id counts every commit in the network
+/// namespace, so a commit to any other table or set interrupts the listing
+/// too, and the set itself may be unchanged.
+fn ruleset_changed(mut error: Error, def: &SetDef) -> Error {
+    if error.kind == ErrorKind::Interrupted {
+        error.message = format!(
+            "the ruleset changed while set {} {} {} was listed, because another commit was made \
+             in this network namespace (to any table or set). Listing it again is safe.",
+            def.family, def.table, def.name
+        );
+    }
+    error
 }
 
 fn has_extras(wire: &WireElement) -> bool {

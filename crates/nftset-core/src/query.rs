@@ -14,6 +14,11 @@ use crate::set::{MapData, SetDef};
 use crate::sys::*;
 use crate::transaction::SetRef;
 
+/// Attempts of a whole listing before `ERR_INTERRUPTED` reaches the caller.
+pub const LISTING_ATTEMPTS: u32 = 5;
+/// Wait before the second attempt of a listing, doubled for each later one.
+const LISTING_RETRY_WAIT: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// One element as nft prints it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ElementInfo {
@@ -60,8 +65,10 @@ impl ElementInfo {
 
 impl Client {
     /// Lists every element of a set: ranges of interval sets in ascending
-    /// order, other sets in the kernel's order. The set is listed again, up
-    /// to three times, when it changes or the kernel resizes it meanwhile.
+    /// order, other sets in the kernel's order. A listing interrupted by a
+    /// commit in the network namespace, or by the kernel resizing the set,
+    /// runs again after a wait that doubles each time, up to
+    /// [`LISTING_ATTEMPTS`] attempts in all.
     pub fn list_elements(&mut self, set: &SetRef) -> Result<(SetDef, Vec<ElementInfo>)> {
         let mut attempt = 1;
         loop {
@@ -76,7 +83,12 @@ impl Client {
             };
             match outcome {
                 Ok(()) => return Ok((listing.def().clone(), all)),
-                Err(error) if error.kind == ErrorKind::Interrupted && attempt < 3 => attempt += 1,
+                Err(error)
+                    if error.kind == ErrorKind::Interrupted && attempt < LISTING_ATTEMPTS =>
+                {
+                    std::thread::sleep(LISTING_RETRY_WAIT * 2u32.pow(attempt - 1));
+                    attempt += 1;
+                }
                 Err(error) => return Err(error),
             }
         }
@@ -299,15 +311,7 @@ pub fn format_one(
         let hi = hi.or(element.key_end).unwrap_or(*lo);
         key_type.format_range(lo, &hi, &mut key);
     }
-    let value = element.data.as_ref().map(|data| match (data, &def.data) {
-        (DataValue::Verdict(verdict), _) => verdict.to_string(),
-        (DataValue::Value(value), Some(MapData::Value(data_type))) => {
-            let mut text = String::new();
-            data_type.format(value, &mut text);
-            text
-        }
-        (DataValue::Value(value), _) => format!("{value:?}"),
-    });
+    let value = element.data.as_ref().map(|data| format_data(def, data));
     ElementInfo {
         key,
         value,
@@ -315,5 +319,19 @@ pub fn format_one(
         expires_ms: element.expires_ms,
         comment: element.comment,
         counter: element.counter,
+    }
+}
+
+/// Formats a map value as nft prints it: a verdict, or a value of the map's
+/// data type.
+pub fn format_data(def: &SetDef, data: &DataValue) -> String {
+    match (data, &def.data) {
+        (DataValue::Verdict(verdict), _) => verdict.to_string(),
+        (DataValue::Value(value), Some(MapData::Value(data_type))) => {
+            let mut text = String::new();
+            data_type.format(value, &mut text);
+            text
+        }
+        (DataValue::Value(value), _) => format!("{value:?}"),
     }
 }

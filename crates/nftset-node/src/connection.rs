@@ -138,8 +138,12 @@ impl NativeConnection {
                 .enumerate()
                 .map(|(index, (op, chunks))| op_at(op, chunks, index))
                 .collect::<Result<Vec<_>, Error>>()?;
+            // A transaction that fails before sending, such as one with an
+            // invalid element, renders with an error and prints nothing.
             if diagnostics_enabled() {
-                eprint!("{}", nftset_core::render::render(&converted));
+                if let Ok(script) = nftset_core::render::render(client, &converted, &options) {
+                    eprint!("{script}");
+                }
             }
             let summary = client.commit(&converted, options)?;
             Ok(NativeCommitSummary {
@@ -311,7 +315,8 @@ where
 }
 
 /// Returns true when `NFTSET_DEBUG` lists `batch`: each transaction is then
-/// printed to stderr in nft syntax before it is sent. Silent otherwise.
+/// printed to stderr in nft syntax before it is sent, as the elements and
+/// changes the commit sends. Silent otherwise.
 fn diagnostics_enabled() -> bool {
     static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ENABLED.get_or_init(|| {

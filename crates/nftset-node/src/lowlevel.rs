@@ -13,6 +13,7 @@ use nftset_core::reply::{self, Messages};
 use nftset_core::sys::*;
 use nftset_core::{Error, ErrorKind};
 
+use crate::errors;
 use crate::worker::Worker;
 
 /// One raw element: key bytes and, for maps, data bytes.
@@ -55,38 +56,52 @@ impl NativeBatch {
     }
 
     /// Appends a `NEWSETELEM` message for `table`/`set` with the elements;
-    /// `ack` asks the kernel to acknowledge it.
+    /// `ack` asks the kernel to acknowledge it. An invalid argument fails
+    /// with `ERR_INVALID_ARGUMENT` and appends nothing.
     #[napi]
     pub fn elem_put(
         &mut self,
+        env: &Env,
         table: String,
         set: String,
         elements: Vec<NativeRawElement>,
         family: u32,
         ack: bool,
     ) -> napi::Result<()> {
-        self.elements(
-            NFT_MSG_NEWSETELEM,
-            NLM_F_CREATE,
-            &table,
-            &set,
-            &elements,
+        let header = ListHeader {
+            command: NFT_MSG_NEWSETELEM,
+            flags: NLM_F_CREATE,
+            table: &table,
+            set: &set,
             family,
             ack,
-        )
+        };
+        self.elements(header, &elements)
+            .map_err(|error| errors::to_js(env, &error))
     }
 
-    /// Appends a `DELSETELEM` message for `table`/`set` with the elements.
+    /// Appends a `DELSETELEM` message for `table`/`set` with the elements;
+    /// fails as `elemPut` does.
     #[napi]
     pub fn elem_del(
         &mut self,
+        env: &Env,
         table: String,
         set: String,
         elements: Vec<NativeRawElement>,
         family: u32,
         ack: bool,
     ) -> napi::Result<()> {
-        self.elements(NFT_MSG_DELSETELEM, 0, &table, &set, &elements, family, ack)
+        let header = ListHeader {
+            command: NFT_MSG_DELSETELEM,
+            flags: 0,
+            table: &table,
+            set: &set,
+            family,
+            ack,
+        };
+        self.elements(header, &elements)
+            .map_err(|error| errors::to_js(env, &error))
     }
 
     /// The exact bytes of the batch so far.
@@ -108,41 +123,45 @@ impl NativeBatch {
         w.end_message(start);
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn elements(
         &mut self,
-        command: u16,
-        flags: u16,
-        table: &str,
-        set: &str,
+        header: ListHeader<'_>,
         elements: &[NativeRawElement],
-        family: u32,
-        ack: bool,
-    ) -> napi::Result<()> {
-        let family = u8::try_from(family).map_err(|_| {
-            napi::Error::from_reason(format!("family {family} is not an NFPROTO_* value"))
+    ) -> Result<(), Error> {
+        let family = u8::try_from(header.family).map_err(|_| {
+            Error::invalid_argument(
+                "family",
+                format!(
+                    "invalid family: expected an NFPROTO_* value from 0 to 255 (got {})",
+                    header.family
+                ),
+            )
         })?;
         for (index, element) in elements.iter().enumerate() {
             if element.key.len() > NFT_DATA_VALUE_MAXLEN {
-                return Err(napi::Error::from_reason(format!(
-                    "element {index}: key of {} bytes exceeds the kernel maximum of {NFT_DATA_VALUE_MAXLEN}",
-                    element.key.len()
-                )));
+                return Err(Error::invalid_argument(
+                    format!("set.elements[{index}].key"),
+                    format!(
+                        "element {index}: key of {} bytes exceeds the kernel maximum of \
+                         {NFT_DATA_VALUE_MAXLEN}",
+                        element.key.len()
+                    ),
+                ));
             }
         }
         let mark = self.buf.len();
         let seq = self.take_seq();
         let mut w = Writer::new(&mut self.buf);
-        let ack_flag = if ack { NLM_F_ACK } else { 0 };
+        let ack_flag = if header.ack { NLM_F_ACK } else { 0 };
         let start = w.begin_message(
-            nft_type(command),
-            NLM_F_REQUEST | flags | ack_flag,
+            nft_type(header.command),
+            NLM_F_REQUEST | header.flags | ack_flag,
             seq,
             family,
             0,
         );
-        w.string(NFTA_SET_ELEM_LIST_TABLE, table);
-        w.string(NFTA_SET_ELEM_LIST_SET, set);
+        w.string(NFTA_SET_ELEM_LIST_TABLE, header.table);
+        w.string(NFTA_SET_ELEM_LIST_SET, header.set);
         let list = w.begin_nest(NFTA_SET_ELEM_LIST_ELEMENTS);
         for element in elements {
             let nest = w.begin_nest(NFTA_LIST_ELEM);
@@ -160,7 +179,8 @@ impl NativeBatch {
                 // for a caller that splits the list and goes on.
                 self.buf.truncate(mark);
                 self.seq = seq;
-                return Err(napi::Error::from_reason(
+                return Err(Error::invalid_argument(
+                    "set.elements",
                     "the element list passes 64 KiB: put the elements in several elemPut calls",
                 ));
             }
@@ -177,15 +197,32 @@ impl NativeBatch {
     }
 }
 
+/// The identity of an element list message of the low-level batch.
+struct ListHeader<'a> {
+    command: u16,
+    flags: u16,
+    table: &'a str,
+    set: &'a str,
+    family: u32,
+    ack: bool,
+}
+
 /// Runs the replies in `reply` through libmnl's callback convention:
 /// returns 1 when more replies are expected, 0 when done (an ACK or the end
 /// of a dump), and `-errno` for an error reply. As in libmnl, a reply from
-/// another port id than a non-zero `portid` gives `-ESRCH`, and one with
-/// another sequence number than a non-zero `seq` gives `-EPROTO`.
-/// A malformed reply gives `-EBADMSG`.
+/// another port id than a non-zero `portid` gives `-ESRCH`, one with
+/// another sequence number than a non-zero `seq` gives `-EPROTO`, and one
+/// flagged `NLM_F_DUMP_INTR` gives `-EINTR`. An empty buffer gives 1, as
+/// libmnl returns `MNL_CB_OK` for 0 bytes. A malformed reply gives
+/// `-EBADMSG`.
 #[napi(catch_unwind)]
 pub fn handle(reply: Buffer, seq: u32, portid: u32) -> i32 {
-    for message in Messages::new(&reply) {
+    run_callbacks(&reply, seq, portid)
+}
+
+/// Runs the callbacks of [`handle`] on plain bytes.
+fn run_callbacks(reply: &[u8], seq: u32, portid: u32) -> i32 {
+    for message in Messages::new(reply) {
         let Ok(message) = message else {
             return -libc::EBADMSG;
         };
@@ -194,6 +231,9 @@ pub fn handle(reply: Buffer, seq: u32, portid: u32) -> i32 {
         }
         if seq != 0 && message.seq != 0 && message.seq != seq {
             return -libc::EPROTO;
+        }
+        if message.flags & NLM_F_DUMP_INTR != 0 {
+            return -libc::EINTR;
         }
         match message.ty {
             NLMSG_ERROR => {
@@ -292,5 +332,74 @@ fn wait_readable(fd: i32, timeout_ms: u32) -> Result<(), Error> {
         )),
         n if n < 0 => Err(Error::io("poll", std::io::Error::last_os_error())),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds one netlink message: a 16-byte header in host byte order, then `payload`.
+    fn message(ty: u16, flags: u16, seq: u32, pid: u32, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&(16 + payload.len() as u32).to_ne_bytes());
+        out.extend_from_slice(&ty.to_ne_bytes());
+        out.extend_from_slice(&flags.to_ne_bytes());
+        out.extend_from_slice(&seq.to_ne_bytes());
+        out.extend_from_slice(&pid.to_ne_bytes());
+        out.extend_from_slice(payload);
+        out
+    }
+
+    /// Builds an `NLMSG_ERROR` reply with `errno` (0 for an ACK) and the request header.
+    fn ack(errno: i32, seq: u32) -> Vec<u8> {
+        let mut payload = (-errno).to_ne_bytes().to_vec();
+        payload.extend_from_slice(&message(nft_type(NFT_MSG_NEWSETELEM), 0, seq, 0, &[]));
+        message(NLMSG_ERROR, 0, seq, 7, &payload)
+    }
+
+    #[test]
+    fn empty_buffer_reads_on() {
+        assert_eq!(run_callbacks(&[], 0, 0), 1);
+        assert_eq!(run_callbacks(&[], 5, 7), 1);
+    }
+
+    #[test]
+    fn ack_error_and_done() {
+        assert_eq!(run_callbacks(&ack(0, 5), 5, 7), 0);
+        assert_eq!(run_callbacks(&ack(libc::ENOENT, 5), 5, 7), -libc::ENOENT);
+        let done = message(NLMSG_DONE, NLM_F_MULTI, 5, 7, &0i32.to_ne_bytes());
+        assert_eq!(run_callbacks(&done, 5, 7), 0);
+    }
+
+    #[test]
+    fn data_part_reads_on() {
+        let part = message(nft_type(NFT_MSG_NEWSETELEM), NLM_F_MULTI, 5, 7, &[0; 4]);
+        assert_eq!(run_callbacks(&part, 5, 7), 1);
+    }
+
+    #[test]
+    fn interrupted_dump_is_eintr() {
+        let flags = NLM_F_MULTI | NLM_F_DUMP_INTR;
+        let part = message(nft_type(NFT_MSG_NEWSETELEM), flags, 5, 7, &[0; 4]);
+        assert_eq!(run_callbacks(&part, 5, 7), -libc::EINTR);
+    }
+
+    #[test]
+    fn foreign_seq_and_port() {
+        assert_eq!(run_callbacks(&ack(0, 5), 6, 7), -libc::EPROTO);
+        assert_eq!(run_callbacks(&ack(0, 5), 5, 8), -libc::ESRCH);
+        assert_eq!(
+            run_callbacks(&ack(0, 5), 0, 0),
+            0,
+            "0 accepts any seq and port id"
+        );
+    }
+
+    #[test]
+    fn truncated_reply_is_ebadmsg() {
+        let mut reply = ack(0, 5);
+        reply.truncate(reply.len() - 4);
+        assert_eq!(run_callbacks(&reply, 5, 7), -libc::EBADMSG);
     }
 }

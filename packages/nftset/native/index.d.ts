@@ -19,10 +19,14 @@ export declare class NativeBatch {
   end(): void
   /**
    * Appends a `NEWSETELEM` message for `table`/`set` with the elements;
-   * `ack` asks the kernel to acknowledge it.
+   * `ack` asks the kernel to acknowledge it. An invalid argument fails
+   * with `ERR_INVALID_ARGUMENT` and appends nothing.
    */
   elemPut(table: string, set: string, elements: Array<NativeRawElement>, family: number, ack: boolean): void
-  /** Appends a `DELSETELEM` message for `table`/`set` with the elements. */
+  /**
+   * Appends a `DELSETELEM` message for `table`/`set` with the elements;
+   * fails as `elemPut` does.
+   */
   elemDel(table: string, set: string, elements: Array<NativeRawElement>, family: number, ack: boolean): void
   /** The exact bytes of the batch so far. */
   dump(): Buffer
@@ -133,9 +137,11 @@ export declare class NativeSocket {
  * Runs the replies in `reply` through libmnl's callback convention:
  * returns 1 when more replies are expected, 0 when done (an ACK or the end
  * of a dump), and `-errno` for an error reply. As in libmnl, a reply from
- * another port id than a non-zero `portid` gives `-ESRCH`, and one with
- * another sequence number than a non-zero `seq` gives `-EPROTO`.
- * A malformed reply gives `-EBADMSG`.
+ * another port id than a non-zero `portid` gives `-ESRCH`, one with
+ * another sequence number than a non-zero `seq` gives `-EPROTO`, and one
+ * flagged `NLM_F_DUMP_INTR` gives `-EINTR`. An empty buffer gives 1, as
+ * libmnl returns `MNL_CB_OK` for 0 bytes. A malformed reply gives
+ * `-EBADMSG`.
  */
 export declare function handle(reply: Buffer, seq: number, portid: number): number
 

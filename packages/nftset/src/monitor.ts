@@ -34,10 +34,15 @@ export interface MonitorOptions {
  * Ranges of interval sets are reported whole. A `lost` event means the
  * kernel dropped events because they came faster than they were read;
  * read the sets again to learn their state.
+ *
+ * A monitor opened with `Nftables.monitor()` is closed with its
+ * connection, and its iteration then ends as it does after `close()`.
  */
 export class Monitor implements AsyncIterable<MonitorEvent> {
   readonly #native: NativeMonitor
-  #queue: MonitorEvent[] = []
+  /** Events received but not yet returned; `#head` indexes the next one. */
+  #queue: (MonitorEvent | undefined)[] = []
+  #head = 0
   #closed = false
 
   private constructor(native: NativeMonitor) {
@@ -47,8 +52,9 @@ export class Monitor implements AsyncIterable<MonitorEvent> {
   /** Subscribes; events from the moment the promise resolves are kept. */
   static async open(options?: MonitorOptions): Promise<Monitor> {
     const { netns, family, table, set } = check(monitorOptionsSchema, options, 'options') ?? {}
+    const path = netnsPath(netns)
     try {
-      const native = await NativeMonitor.open(netnsPath(netns), { family, table, set })
+      const native = await NativeMonitor.open(path, { family, table, set })
       await native.start()
       return new Monitor(native)
     } catch (error) {
@@ -56,9 +62,12 @@ export class Monitor implements AsyncIterable<MonitorEvent> {
     }
   }
 
-  /** The next event; resolves to `undefined` once the monitor is closed. */
+  /**
+   * The next event; resolves to `undefined` once the monitor is closed.
+   * Events received before `close()` and not yet read are dropped.
+   */
   async next(): Promise<MonitorEvent | undefined> {
-    while (this.#queue.length === 0) {
+    while (this.#head === this.#queue.length) {
       if (this.#closed) return undefined
       let batch: NativeEvent[]
       try {
@@ -66,16 +75,25 @@ export class Monitor implements AsyncIterable<MonitorEvent> {
       } catch (error) {
         throw fromNative(error)
       }
-      if (batch.length === 0) return undefined
-      this.#queue.push(...batch.map(toEvent))
+      if (this.#closed || batch.length === 0) return undefined
+      this.#append(batch)
     }
-    return this.#queue.shift()
+    const event = this.#queue[this.#head]
+    // Clear the slot so that a long batch releases its events as they are read.
+    this.#queue[this.#head] = undefined
+    this.#head++
+    return event
   }
 
-  /** Ends the subscription. */
+  /** Ends the subscription. Calling it again does nothing. */
   close(): void {
+    if (this.#closed) return
     this.#closed = true
+    this.#queue = []
+    this.#head = 0
     this.#native.close()
+    closeListeners.get(this)?.()
+    closeListeners.delete(this)
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<MonitorEvent> {
@@ -89,6 +107,36 @@ export class Monitor implements AsyncIterable<MonitorEvent> {
       this.close()
     }
   }
+
+  /**
+   * Queues a batch one event at a time: one transaction can bring hundreds
+   * of thousands of events, more than a spread call can pass as arguments.
+   */
+  #append(batch: NativeEvent[]): void {
+    if (this.#head > 0 && this.#head === this.#queue.length) {
+      this.#queue = []
+      this.#head = 0
+    } else if (this.#head >= COMPACT_AFTER && this.#head * 2 >= this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head)
+      this.#head = 0
+    }
+    for (const event of batch) this.#queue.push(toEvent(event))
+  }
+}
+
+/**
+ * Number of read events after which the queue drops them, when they are
+ * at least half of it. Concurrent `next()` calls can append a batch
+ * before the previous one is read.
+ */
+const COMPACT_AFTER = 4096
+
+/** Functions that `close()` calls, registered by the connection that opened the monitor. */
+const closeListeners = new WeakMap<Monitor, () => void>()
+
+/** Calls `listener` once when `monitor` is closed. */
+export function onMonitorClose(monitor: Monitor, listener: () => void): void {
+  closeListeners.set(monitor, listener)
 }
 
 function toEvent(event: NativeEvent): MonitorEvent {

@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
+
 import { NativeConnection, type NativeChunk, type NativeCursor } from '../native/index.js'
 import { toNativeNow } from './elements.js'
-import { fromNative, NftsetError } from './errors.js'
+import { fromNative, NftsetError, type NftsetErrorFields } from './errors.js'
 import { chunkOptionsSchema, commitOptionsSchema, familySchema, openOptionsSchema, setRefSchema } from './schemas.js'
 import { CallGroup } from './coalesce.js'
-import { Monitor } from './monitor.js'
+import { Monitor, onMonitorClose } from './monitor.js'
 import { check, Transaction } from './transaction.js'
 import type {
   ChainRef,
@@ -26,6 +29,12 @@ import type {
  * Every method returns a promise and does its netlink work on the
  * connection's own thread, never on the event loop. Calls on one
  * connection run one at a time, in the order they were made.
+ *
+ * `close()` lets the calls already made complete, except listings
+ * (`elements()`, `chunks()`, `listElements()`, `countElements()`). A
+ * listing still running fails with `ERR_CLOSED` at its next read, and
+ * monitors opened with `monitor()` end. Calls made after `close()` fail
+ * with `ERR_CLOSED`.
  */
 export class Nftables {
   readonly #native: NativeConnection
@@ -36,6 +45,8 @@ export class Nftables {
   readonly #coalesce: boolean
   /** The group that coalesced calls join, until its turn comes. */
   #group: CallGroup | undefined
+  /** Monitors opened with `monitor()` and not closed yet. */
+  readonly #monitors = new Set<Monitor>()
 
   private constructor(native: NativeConnection, netns: string | undefined, coalesce: boolean) {
     this.#native = native
@@ -67,10 +78,16 @@ export class Nftables {
     return this.#closing
   }
 
-  /** Closes the connection once the calls already made are done; later calls fail with `ERR_CLOSED`. */
+  /**
+   * Closes the connection once the calls already made are done; later
+   * calls fail with `ERR_CLOSED`. Listings still running fail with
+   * `ERR_CLOSED` at their next read, and the monitors opened with
+   * `monitor()` are closed, so their iteration ends.
+   */
   close(): void {
     if (this.#closing) return
     this.#closing = true
+    for (const monitor of this.#monitors) monitor.close()
     void this.#turn.then(() => this.#native.close())
   }
 
@@ -179,32 +196,30 @@ export class Nftables {
 
   /**
    * `nft list set`: every element, spelled as nft prints it; ranges of
-   * interval sets in ascending order. The listing is read again, up to
-   * three times, when the set changes while it is read, or when it holds
-   * an element twice.
+   * interval sets in ascending order. A listing interrupted by a commit in
+   * this network namespace, or by the kernel resizing the set, is read
+   * again after a short wait, up to 5 attempts in all, before it fails
+   * with `ERR_INTERRUPTED`.
    */
   async listElements(set: SetRef): Promise<ElementInfo[]> {
-    for (let attempt = 1; ; attempt++) {
+    return this.#retryListing(async () => {
       const all: ElementInfo[] = []
-      try {
-        for await (const chunk of this.chunks(set)) {
-          for (const element of chunk) all.push(element)
-        }
-        return all
-      } catch (error) {
-        if (!(error instanceof NftsetError && error.code === 'ERR_INTERRUPTED') || attempt === 3) {
-          throw error
-        }
+      for await (const chunk of this.chunks(set)) {
+        for (const element of chunk) all.push(element)
       }
-    }
+      return all
+    })
   }
 
   /**
    * Streams the elements of a set, one at a time, with memory bounded by
    * `chunkSize` whatever the size of the set. The listing sees every
    * change made on this connection before it, and runs on a socket of its
-   * own, so later calls go on meanwhile. A set that changes while it is
-   * listed fails with `ERR_INTERRUPTED`.
+   * own, so later calls go on meanwhile. A commit made in this network
+   * namespace while the set is listed, to this set or any other, fails
+   * the stream with `ERR_INTERRUPTED`, because the listing would mix two
+   * versions of the ruleset. Listing again is safe. After `close()`, the
+   * next read fails with `ERR_CLOSED`.
    *
    * When the kernel resizes a hash set's table during the listing (Linux
    * 6.18 does so on its own after many adds or deletes), elements can come
@@ -226,7 +241,9 @@ export class Nftables {
     let done = false
     try {
       for (;;) {
+        this.#checkListing(ref)
         const chunk = await call(() => cursor.next(chunkSize ?? 8192))
+        this.#checkListing(ref)
         if (chunk === null) {
           done = true
           return
@@ -246,7 +263,8 @@ export class Nftables {
    * Counts the elements of a set; a range of an interval set counts once.
    * Reads the whole set, but builds no element objects, except where the
    * kernel reports the count (hash sets without timeouts, Linux 6.16+).
-   * Like `listElements()`, it reads the set again when it changes meanwhile.
+   * Like `listElements()`, it reads the set again when a commit interrupts
+   * the listing.
    */
   async countElements(set: SetRef): Promise<number> {
     const ref = check(setRefSchema, set, 'set')
@@ -258,15 +276,7 @@ export class Nftables {
     if (info.count !== undefined && !info.flags.includes('interval') && !info.flags.includes('timeout')) {
       return info.count
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#countByListing(ref)
-      } catch (error) {
-        if (!(error instanceof NftsetError && error.code === 'ERR_INTERRUPTED') || attempt === 3) {
-          throw error
-        }
-      }
-    }
+    return this.#retryListing(() => this.#countByListing(ref))
   }
 
   async #countByListing(ref: SetRef): Promise<number> {
@@ -274,7 +284,9 @@ export class Nftables {
     let count = 0
     try {
       for (;;) {
+        this.#checkListing(ref)
         const chunk = await call(() => cursor.next(65536))
+        this.#checkListing(ref)
         if (chunk === null) return count
         count += chunk.count
       }
@@ -303,10 +315,19 @@ export class Nftables {
 
   /**
    * Watches set and element changes in this connection's network
-   * namespace, like `nft monitor`; see `Monitor`.
+   * namespace, like `nft monitor`; see `Monitor`. Closing this connection
+   * closes the monitor, which ends its iteration.
    */
-  monitor(filter?: { family?: Family; table?: string; set?: string }): Promise<Monitor> {
-    return Monitor.open({ netns: this.#netns, ...filter })
+  async monitor(filter?: { family?: Family; table?: string; set?: string }): Promise<Monitor> {
+    if (this.#closing) throw closedError()
+    const monitor = await Monitor.open({ netns: this.#netns, ...filter })
+    if (this.#closing) {
+      monitor.close()
+      throw closedError()
+    }
+    this.#monitors.add(monitor)
+    onMonitorClose(monitor, () => this.#monitors.delete(monitor))
+    return monitor
   }
 
   /** The ruleset generation id, which every committed change increments. */
@@ -356,6 +377,35 @@ export class Nftables {
     })
   }
 
+  /** Fails a listing step that comes after `close()`. */
+  #checkListing(ref: SetRef): void {
+    if (this.#closing) {
+      throw new NftsetError(
+        `the connection was closed while set ${ref.family} ${ref.table} ${ref.set} was listed, so the listing is incomplete`,
+        { code: 'ERR_CLOSED', family: ref.family, table: ref.table, set: ref.set },
+      )
+    }
+  }
+
+  /**
+   * Runs a whole listing again while it fails with `ERR_INTERRUPTED`, after
+   * a wait that doubles each time. Any commit in the network namespace
+   * interrupts a listing, so the waits let a busy namespace with occasional
+   * commits be listed, and the error comes only when commits keep coming.
+   */
+  async #retryListing<T>(list: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await list()
+      } catch (error) {
+        if (!(error instanceof NftsetError && error.code === 'ERR_INTERRUPTED')) throw error
+        if (attempt === LISTING_ATTEMPTS) throw gaveUp(error)
+      }
+      // Random jitter keeps the retries from falling into step with commits made at a fixed rate.
+      await sleep(LISTING_RETRY_WAIT_MS * 2 ** (attempt - 1) * (0.5 + Math.random()))
+    }
+  }
+
   /**
    * Runs a call after every earlier call on this connection has reached
    * the native side, so that calls reach the kernel in the order they were
@@ -364,9 +414,7 @@ export class Nftables {
    * the native call.
    */
   async #inOrder<T>(prepare: () => Promise<() => Promise<T>> | (() => Promise<T>), group?: CallGroup): Promise<T> {
-    if (this.#closing) {
-      throw new NftsetError('the connection is closed: open a new one with Nftables.open()', { code: 'ERR_CLOSED' })
-    }
+    if (this.#closing) throw closedError()
     if (group === undefined) {
       // A later coalesced call must not join a group queued before this call.
       this.#group = undefined
@@ -390,6 +438,8 @@ export class Nftables {
   private async run(build: (tx: Transaction) => void, options?: CommitOptions): Promise<CommitSummary> {
     const tx = new Transaction()
     build(tx)
+    // A coalesced call would join a group queued before close() and commit.
+    if (this.#closing) throw closedError()
     if (!this.#coalesce || options !== undefined) {
       return this.commit(tx, options)
     }
@@ -404,11 +454,47 @@ export class Nftables {
   }
 }
 
-/** Turns a namespace name or process id into the path of its namespace file. */
+/**
+ * Turns a namespace name or process id into the path of its namespace
+ * file. A name made only of digits that `ip netns` did not create is
+ * rejected with a hint, because it was most likely meant as a process id.
+ */
 export function netnsPath(netns: string | number | undefined): string | undefined {
   if (netns === undefined) return undefined
   if (typeof netns === 'number') return `/proc/${netns}/ns/net`
-  return netns.includes('/') ? netns : `/run/netns/${netns}`
+  if (netns.includes('/')) return netns
+  const named = `/run/netns/${netns}`
+  if (/^\d+$/.test(netns) && !existsSync(named)) {
+    throw new NftsetError(
+      `invalid options.netns: "${netns}" is not a namespace made by ip netns, because ${named} does not exist. ` +
+        `For the namespace of process ${netns}, pass the number ${netns} or the path /proc/${netns}/ns/net`,
+      { code: 'ERR_INVALID_ARGUMENT', path: 'options.netns', value: netns },
+    )
+  }
+  return named
+}
+
+/** Attempts of a whole listing before `ERR_INTERRUPTED` reaches the caller. */
+const LISTING_ATTEMPTS = 5
+/** Mean wait before the second attempt of a listing, doubled for each later one. */
+const LISTING_RETRY_WAIT_MS = 10
+
+/** Creates the error of a call made after `close()`. */
+function closedError(): NftsetError {
+  return new NftsetError('the connection is closed: open a new one with Nftables.open()', { code: 'ERR_CLOSED' })
+}
+
+/** Creates the error of a listing interrupted at every attempt, with the fields of the last error. */
+function gaveUp(last: NftsetError): NftsetError {
+  const fields: NftsetErrorFields = { code: last.code }
+  for (const key of ['operation', 'family', 'table', 'set'] as const) {
+    if (last[key] !== undefined) fields[key] = last[key]
+  }
+  const set = [last.family, last.table, last.set].filter((part) => part !== undefined).join(' ')
+  return new NftsetError(
+    `listing set ${set} was interrupted at each of ${LISTING_ATTEMPTS} attempts. The last error: ${last.message}`,
+    fields,
+  )
 }
 
 /** Builds element objects from the columns of a native chunk. */

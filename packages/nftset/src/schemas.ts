@@ -71,6 +71,9 @@ const comment = z
     message: `a comment is at most ${COMMENT_MAX_BYTES} bytes, as nft allows`,
   })
   .refine((text) => !text.includes('\0'), { message: 'a comment cannot contain a NUL byte' })
+  .refine((text) => !text.includes('"'), {
+    message: "a comment cannot contain a double quote, which nft cannot print or read back; use ' instead",
+  })
 
 export const tableRefSchema = z.strictObject({
   family: familySchema,

@@ -210,8 +210,9 @@ export interface CommitOptions {
 export interface OpenOptions {
   /**
    * Network namespace: a path (`/run/netns/blue`, `/proc/1234/ns/net`), a
-   * name made by `ip netns add` (`blue`), or a process id. Default: the
-   * caller's namespace.
+   * name made by `ip netns add` (`blue`), or a process id as a number
+   * (`1234`). A string of digits is a name, and is rejected unless
+   * /run/netns has it. Default: the caller's namespace.
    */
   netns?: string | number
   /**
