@@ -76,7 +76,10 @@ function methodSection(data) {
       'shows their median over runs.',
     '- **Wall time** is measured by bench/bin/benchtime from `fork()` to `wait4()`, so it includes ' +
       'process start-up and reading the element file. Tools that run inside the Node.js process of ' +
-      'the measurement are timed around the call instead.',
+      'the measurement are timed around the call instead: opening the connection, the load and ' +
+      'closing it. The array form of nftset reads the element file into an array of strings before ' +
+      'the clock starts, as an application that holds its list in memory has it; the file form ' +
+      'reads the file inside the call.',
     '- **Peak RSS** is `ru_maxrss` of the tool\'s process from `wait4()` (what GNU time prints as ' +
       '%M). For in-process tools it is the process\'s VmHWM, Node.js included.',
     '- **Verification**: after every run the C floor dumps the set, and the harness fails unless ' +
