@@ -116,6 +116,35 @@ test('monitor delivers a batch of 150000 events', async (t) => {
   })
 })
 
+test('monitor drops partial events after an overflow', async (t) => {
+  await withNetns(async (_ns, nft) => {
+    await nft.createTable({ family: 'inet', name: 't' })
+    await nft.createSet({ family: 'inet', table: 't', name: 's', type: 'ipv4_addr', size: 1 << 20 })
+    const monitor = await nft.monitor({ table: 't' })
+
+    // Nothing reads the monitor during the load, so its 32 MiB receive
+    // buffer overflows and the kernel drops the end of the events.
+    const count = 400000
+    await nft.transaction(
+      (tx) => {
+        tx.addElements(ref, Array.from({ length: count }, (_, index) => address(index)))
+      },
+      { ifTooLarge: 'split' },
+    )
+    const first = await monitor.next()
+    t.is(first?.type, 'lost')
+
+    // The events still queued were dropped with the overflow, so the next
+    // event is the one of a commit made now.
+    await nft.addElements(ref, ['192.0.2.1'])
+    const next = await monitor.next()
+    t.is(next?.type, 'elementAdded')
+    const key = next?.type === 'elementAdded' ? next.element.key : undefined
+    t.is(key, '192.0.2.1', 'events queued before the overflow are dropped')
+    monitor.close()
+  })
+})
+
 test('close during elements() is ERR_CLOSED', async (t) => {
   await withNetns(async (ns) => {
     const nft = await ns.open()

@@ -91,6 +91,10 @@ pub struct Monitor {
     filter: Filter,
     sets: HashMap<SetRef, SetDef>,
     pending: Vec<Pending>,
+    /// After an overflow, the generation that was current once the socket
+    /// was drained: events of transactions up to it may be partial and
+    /// are dropped.
+    skip_through: Option<u32>,
 }
 
 /// Receive buffer asked for, to ride out bursts such as a bulk load, which
@@ -110,6 +114,7 @@ impl Monitor {
             filter,
             sets: HashMap::new(),
             pending: Vec::new(),
+            skip_through: None,
         })
     }
 
@@ -132,7 +137,7 @@ impl Monitor {
                     }
                     Ok(false) => break,
                     Err(error) if error.kind == ErrorKind::Kernel(libc::ENOBUFS) => {
-                        self.pending.clear();
+                        self.after_overflow()?;
                         out.push(Event {
                             kind: EventKind::Lost,
                             set: SetRef::new(Family::Inet, "", ""),
@@ -144,6 +149,26 @@ impl Monitor {
             }
         }
         Ok(out)
+    }
+
+    /// Starts over after the kernel dropped events. What is still queued
+    /// is the head of a transaction whose end was dropped, so it is read
+    /// and discarded, and so are the events of a transaction still being
+    /// sent: every transaction up to the generation current now. Set
+    /// definitions are read again, as sets may have changed unseen.
+    fn after_overflow(&mut self) -> Result<()> {
+        loop {
+            match self.events.recv(false) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(error) if error.kind == ErrorKind::Kernel(libc::ENOBUFS) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        self.pending.clear();
+        self.sets.clear();
+        self.skip_through = Some(self.control.generation()?);
+        Ok(())
     }
 
     fn handle_datagram(&mut self, datagram: &[u8], out: &mut Vec<Event>) -> Result<()> {
@@ -258,6 +283,14 @@ impl Monitor {
             if attr.ty == NFTA_GEN_ID {
                 generation = attr.u32_be()?;
             }
+        }
+        if let Some(limit) = self.skip_through {
+            // Generations wrap, so compare by distance.
+            if (generation.wrapping_sub(limit) as i32) <= 0 {
+                self.pending.clear();
+                return Ok(());
+            }
+            self.skip_through = None;
         }
         let pending = std::mem::take(&mut self.pending);
         let mut ranges: Vec<PendingElement> = Vec::new();
