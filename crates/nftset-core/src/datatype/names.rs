@@ -184,8 +184,17 @@ pub fn protocol_name(number: u8) -> Option<&'static str> {
 /// Looks up an IP protocol by name or alias, case-sensitively, as
 /// `getprotobyname` does: `tcp` and `TCP` are both 6, `Tcp` is unknown.
 pub fn protocol_number(name: &str) -> Option<u8> {
-    protocols().numbers.get(name).copied()
+    protocols().numbers.get(name).copied().or_else(|| {
+        NFT_PROTOCOL_KEYWORDS
+            .iter()
+            .find(|(keyword, _)| *keyword == name)
+            .map(|&(_, number)| number)
+    })
 }
+
+/// Words that nft's parser reads as protocols although `/etc/protocols`
+/// names them otherwise: nft lists 58 as `ipv6-icmp` and 108 as `ipcomp`.
+const NFT_PROTOCOL_KEYWORDS: [(&str, u8); 2] = [("icmpv6", 58), ("comp", 108)];
 
 /// Looks up a service port by name or alias, case-sensitively, as nft does
 /// through `getaddrinfo`: `ssh` is 22, `www` is 80.
@@ -289,6 +298,8 @@ first 904/tcp
         assert_eq!(protocol_name(250), None);
         assert_eq!(protocol_number("tcp"), Some(6));
         assert_eq!(protocol_number("ipv6-icmp"), Some(58));
+        assert_eq!(protocol_number("icmpv6"), Some(58));
+        assert_eq!(protocol_number("comp"), Some(108));
         assert_eq!(protocol_number("Tcp"), None);
         assert_eq!(service_port("ssh"), Some(22));
         assert_eq!(service_port("http-alt"), Some(8080));
