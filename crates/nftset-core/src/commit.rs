@@ -311,34 +311,7 @@ impl Builder {
     }
 
     fn create_set(&mut self, index: usize, def: &SetDef, exclusive: bool) -> Result<()> {
-        check(check_name("table", &def.table), "table")?;
-        check(check_name("set", &def.name), "name")?;
-        if let Some(comment) = &def.comment {
-            check(element::check_comment(comment), "comment")?;
-        }
-        if def.key.is_none() {
-            return Err(Error::invalid_argument("type", "the set needs a key type"));
-        }
-        let mut def = def.clone();
-        def.derive_flags();
-        if def.auto_merge && !def.is_interval() {
-            return Err(Error::invalid_argument(
-                "autoMerge",
-                "auto-merge needs \"flags interval\": add interval to the set's flags",
-            ));
-        }
-        if def.auto_merge && def.is_concat_interval() {
-            return Err(Error::invalid_argument(
-                "autoMerge",
-                "auto-merge works on single-field interval sets, not on concatenations",
-            ));
-        }
-        if def.flags & NFT_SET_CONSTANT != 0 && def.has_timeout() {
-            return Err(Error::invalid_argument(
-                "flags",
-                "a constant set cannot have timeouts: drop \"constant\" or the timeout",
-            ));
-        }
+        let def = checked_definition(def)?;
         let id = self.next_set_id;
         self.next_set_id += 1;
         let flags = NLM_F_CREATE | if exclusive { NLM_F_EXCL } else { 0 };
@@ -496,13 +469,7 @@ impl Builder {
     ) -> Result<()> {
         let def = &resolved.def;
         let (set, existing) = self.take_merged(client, resolved)?;
-        let incoming: Vec<Interval> = pending
-            .iter()
-            .enumerate()
-            .map(|(position, item)| {
-                Interval::new(item.element.key.lo, item.element.key.hi, position)
-            })
-            .collect();
+        let incoming = intervals(&pending);
         let plan = interval::merge(&existing, &incoming);
 
         let delete = self.header(index, NFT_MSG_DELSETELEM, 0, resolved);
@@ -592,13 +559,7 @@ impl Builder {
     ) -> Result<()> {
         let def = &resolved.def;
         let (set, mut ranges) = self.take_merged(client, resolved)?;
-        let incoming: Vec<Interval> = pending
-            .iter()
-            .enumerate()
-            .map(|(position, item)| {
-                Interval::new(item.element.key.lo, item.element.key.hi, position)
-            })
-            .collect();
+        let incoming = intervals(pending);
         if let Some((existing, position)) = interval::find_existing_overlap(&ranges, &incoming) {
             let held = ranges
                 .iter()
@@ -699,6 +660,49 @@ impl Builder {
             });
         }
     }
+}
+
+/// Checks a set definition before it is sent and returns it with the
+/// flags its properties imply.
+pub(crate) fn checked_definition(def: &SetDef) -> Result<SetDef> {
+    check(check_name("table", &def.table), "table")?;
+    check(check_name("set", &def.name), "name")?;
+    if let Some(comment) = &def.comment {
+        check(element::check_comment(comment), "comment")?;
+    }
+    if def.key.is_none() {
+        return Err(Error::invalid_argument("type", "the set needs a key type"));
+    }
+    let mut def = def.clone();
+    def.derive_flags();
+    if def.auto_merge && !def.is_interval() {
+        return Err(Error::invalid_argument(
+            "autoMerge",
+            "auto-merge needs \"flags interval\": add interval to the set's flags",
+        ));
+    }
+    if def.auto_merge && def.is_concat_interval() {
+        return Err(Error::invalid_argument(
+            "autoMerge",
+            "auto-merge works on single-field interval sets, not on concatenations",
+        ));
+    }
+    if def.flags & NFT_SET_CONSTANT != 0 && def.has_timeout() {
+        return Err(Error::invalid_argument(
+            "flags",
+            "a constant set cannot have timeouts: drop \"constant\" or the timeout",
+        ));
+    }
+    Ok(def)
+}
+
+/// Returns the key ranges of pending elements, numbered by position.
+fn intervals(pending: &[Pending]) -> Vec<Interval> {
+    pending
+        .iter()
+        .enumerate()
+        .map(|(position, item)| Interval::new(item.element.key.lo, item.element.key.hi, position))
+        .collect()
 }
 
 /// Returns true for the sets whose ranges a transaction tracks as it is

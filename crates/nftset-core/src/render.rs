@@ -18,7 +18,8 @@ use std::fmt::Write;
 
 use crate::client::Client;
 use crate::commit::{
-    check, check_ref, existing_ranges, present_keys, range_element, tracks_ranges,
+    check, check_ref, checked_definition, existing_ranges, present_keys, range_element,
+    tracks_ranges,
 };
 use crate::datatype::HostBits;
 use crate::element::{self, Element, ParseOptions};
@@ -29,7 +30,6 @@ use crate::kernel_error::kernel_before;
 use crate::key::KeyBuf;
 use crate::names::check_name;
 use crate::set::SetDef;
-use crate::sys::NFT_SET_CONSTANT;
 use crate::transaction::{CommitOptions, Op, SetRef, Verb};
 
 /// Spells `ops` as the nft script of what a commit with `options` sends,
@@ -164,28 +164,7 @@ impl Renderer<'_> {
 
     /// `add set`, with the checks the commit makes on the definition.
     fn create_set(&mut self, def: &SetDef, exclusive: bool) -> Result<()> {
-        check(check_name("table", &def.table), "table")?;
-        check(check_name("set", &def.name), "name")?;
-        if let Some(comment) = &def.comment {
-            check(element::check_comment(comment), "comment")?;
-        }
-        if def.key.is_none() {
-            return Err(Error::invalid_argument("type", "the set needs a key type"));
-        }
-        let mut def = def.clone();
-        def.derive_flags();
-        if def.auto_merge && (!def.is_interval() || def.is_concat_interval()) {
-            return Err(Error::invalid_argument(
-                "autoMerge",
-                "auto-merge needs a single-field interval set",
-            ));
-        }
-        if def.flags & NFT_SET_CONSTANT != 0 && def.has_timeout() {
-            return Err(Error::invalid_argument(
-                "flags",
-                "a constant set cannot have timeouts",
-            ));
-        }
+        let mut def = checked_definition(def)?;
         let set = SetRef::new(def.family, &def.table, &def.name);
         self.sets.insert(
             set.clone(),
@@ -508,7 +487,7 @@ impl Renderer<'_> {
 
     /// Appends one command. A command with a name or comment that nft
     /// syntax cannot spell is written as a `#` comment after a line that
-    /// says why, so that replaying the script never runs text from a name.
+    /// gives the reason, so that replaying the script never runs text from a name.
     fn command(&mut self, command: String) {
         if std::mem::take(&mut self.unquotable) {
             self.out.push_str(
