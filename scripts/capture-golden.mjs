@@ -210,7 +210,7 @@ function elements(name, set, list, options) {
 // Capture
 
 // The nftables command by absolute path: under `npm run`, node_modules/.bin
-// comes first in PATH and holds an unrelated `nft` from @vercel/nft.
+// comes first in PATH and contains an unrelated `nft` from @vercel/nft.
 const NFT_BIN =
   process.env.NFT_BIN ?? ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'].find((file) => existsSync(file)) ?? 'nft'
 

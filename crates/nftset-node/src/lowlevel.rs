@@ -56,7 +56,7 @@ impl NativeBatch {
     }
 
     /// Appends a `NEWSETELEM` message for `table`/`set` with the elements;
-    /// `ack` asks the kernel to acknowledge it. An invalid argument fails
+    /// `ack` requests an acknowledgement from the kernel. An invalid argument fails
     /// with `ERR_INVALID_ARGUMENT` and appends nothing.
     #[napi]
     pub fn elem_put(

@@ -19,7 +19,7 @@ export declare class NativeBatch {
   end(): void
   /**
    * Appends a `NEWSETELEM` message for `table`/`set` with the elements;
-   * `ack` asks the kernel to acknowledge it. An invalid argument fails
+   * `ack` requests an acknowledgement from the kernel. An invalid argument fails
    * with `ERR_INVALID_ARGUMENT` and appends nothing.
    */
   elemPut(table: string, set: string, elements: Array<NativeRawElement>, family: number, ack: boolean): void
